@@ -1,0 +1,20 @@
+import ArgumentParser
+import SpeculumEngine
+
+@main
+struct Speculum: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "speculum",
+        abstract: "A terminal playground for watching and steering how language models decode.",
+        discussion: """
+            Models are named from the built-in registry (`speculum models list`) or given as a path to any \
+            GGUF file. The cache is $SPECULUM_MODELS, else ~/.cache/speculum/models.
+            """,
+        subcommands: [ModelsCommand.self, InspectCommand.self, TokenizeCommand.self]
+    )
+}
+
+/// Resolves a model name or path to a file, with the store's clear errors.
+func resolveModel(_ nameOrPath: String) throws -> String {
+    try ModelStore().resolve(nameOrPath)
+}
