@@ -2,7 +2,7 @@
 // Speculum: a terminal playground for watching and steering how language models decode.
 //
 // Targets, bottom to top (read `A ⇒ B` as "A imports B"; no edge ever points the other way):
-//   SpeculumEngine ⇒ (Foundation only for now; CKernels and COpenBLAS join with the forward pass)
+//   SpeculumEngine ⇒ CKernels
 //   speculum       ⇒ SpeculumEngine, ArgumentParser
 // docs/ARCHITECTURE.md draws the full picture, including the targets later issues add.
 import PackageDescription
@@ -18,8 +18,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // Engine library: GGUF, tokenizer, model registry (model, sampling, speculation … follow).
-        .target(name: "SpeculumEngine"),
+        // C kernels: scalar references and SIMD versions chosen at run time. Optimised in every
+        // configuration (at -O0 the real-model tests would crawl); no fused multiply-add contraction,
+        // so the references round exactly as written.
+        .target(
+            name: "CKernels",
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])]
+        ),
+
+        // Engine library: GGUF, tokenizer, model registry, transformer (sampling, speculation … follow).
+        .target(name: "SpeculumEngine", dependencies: ["CKernels"]),
 
         // The thin executable.
         .executableTarget(
@@ -33,7 +41,7 @@ let package = Package(
         // Tests
         .testTarget(
             name: "SpeculumEngineTests",
-            dependencies: ["SpeculumEngine"],
+            dependencies: ["SpeculumEngine", "CKernels"],
             exclude: ["Fixtures"]
         ),
     ]

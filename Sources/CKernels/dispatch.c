@@ -1,0 +1,60 @@
+// Run-time choice between the scalar reference and the SIMD kernels (llama.cpp's generic + arch split,
+// chosen by CPU features at load time instead of at compile time).
+#include <stdatomic.h>
+#include "ckernels.h"
+#if defined(__x86_64__)
+#include "x86/quants_avx2.h"
+#endif
+
+static atomic_int has_avx2 = -1;  // -1 unknown, then 0/1
+static atomic_int forced_scalar = 0;
+
+static int use_avx2(void) {
+#if defined(__x86_64__)
+    int v = atomic_load_explicit(&has_avx2, memory_order_relaxed);
+    if (v < 0) {
+        __builtin_cpu_init();
+        v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+        atomic_store(&has_avx2, v);
+    }
+    return v && !atomic_load_explicit(&forced_scalar, memory_order_relaxed);
+#else
+    return 0;
+#endif
+}
+
+void ck_force_scalar(int on) { atomic_store(&forced_scalar, on); }
+
+const char *ck_simd_name(void) { return use_avx2() ? "avx2" : "scalar"; }
+
+float ck_dot_f32(int64_t n, const float *a, const float *b) {
+#if defined(__x86_64__)
+    if (use_avx2()) return ck_dot_f32_avx2(n, a, b);
+#endif
+    return ck_dot_f32_ref(n, a, b);
+}
+
+float ck_vec_dot(int type, int64_t n, const void *w, const void *x) {
+#if defined(__x86_64__)
+    if (use_avx2()) {
+        switch (type) {
+        case CK_F32: return ck_dot_f32_avx2(n, w, x);
+        case CK_F16: return ck_dot_f16_f32_avx2(n, w, x);
+        case CK_BF16: return ck_dot_bf16_f32_avx2(n, w, x);
+        case CK_Q4_0: return ck_dot_q4_0_q8_0_avx2(n, w, x);
+        case CK_Q5_0: return ck_dot_q5_0_q8_0_avx2(n, w, x);
+        case CK_Q8_0: return ck_dot_q8_0_q8_0_avx2(n, w, x);
+        case CK_Q4_K: return ck_dot_q4_K_q8_K_avx2(n, w, x);
+        case CK_Q5_K: return ck_dot_q5_K_q8_K_avx2(n, w, x);
+        case CK_Q6_K: return ck_dot_q6_K_q8_K_avx2(n, w, x);
+        default: break;
+        }
+    }
+#endif
+    return ck_vec_dot_ref(type, n, w, x);
+}
+
+void ck_dequantize_row(int type, const void *src, float *dst, int64_t n) {
+    // The scalar dequantizers auto-vectorise well at -O3; they are the exact path, not the hot one.
+    ck_dequantize_row_ref(type, src, dst, n);
+}

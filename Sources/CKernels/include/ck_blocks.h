@@ -1,0 +1,79 @@
+// Block layouts of the ggml quantization formats, byte for byte (see shared/notes/gguf-and-models.md §2).
+// One source of truth for the scalar reference and the SIMD kernels.
+#ifndef CK_BLOCKS_H
+#define CK_BLOCKS_H
+#include <stdint.h>
+#include <string.h>
+
+#define CK_QK 32     // elements per block of the legacy formats (Q4_0, Q5_0, Q8_0)
+#define CK_QK_K 256  // elements per super-block of the K-quants
+
+typedef uint16_t ck_fp16;  // IEEE binary16 bits
+typedef uint16_t ck_bf16;  // bfloat16 bits
+
+typedef struct { ck_fp16 d; uint8_t qs[CK_QK / 2]; } ck_block_q4_0;               // 18 B
+typedef struct { ck_fp16 d; uint8_t qh[4]; uint8_t qs[CK_QK / 2]; } ck_block_q5_0; // 22 B
+typedef struct { ck_fp16 d; int8_t qs[CK_QK]; } ck_block_q8_0;                     // 34 B
+typedef struct { ck_fp16 d, dmin; uint8_t scales[12]; uint8_t qs[CK_QK_K / 2]; } ck_block_q4_K;                    // 144 B
+typedef struct { ck_fp16 d, dmin; uint8_t scales[12]; uint8_t qh[CK_QK_K / 8]; uint8_t qs[CK_QK_K / 2]; } ck_block_q5_K; // 176 B
+typedef struct { uint8_t ql[CK_QK_K / 2]; uint8_t qh[CK_QK_K / 4]; int8_t scales[CK_QK_K / 16]; ck_fp16 d; } ck_block_q6_K; // 210 B
+// Activations only: 8-bit values per 256 with an f32 scale and sums of each 16 (for the K-quant min terms).
+typedef struct { float d; int8_t qs[CK_QK_K]; int16_t bsums[CK_QK_K / 16]; } ck_block_q8_K;                     // 292 B
+
+_Static_assert(sizeof(ck_block_q4_0) == 18, "q4_0");
+_Static_assert(sizeof(ck_block_q5_0) == 22, "q5_0");
+_Static_assert(sizeof(ck_block_q8_0) == 34, "q8_0");
+_Static_assert(sizeof(ck_block_q4_K) == 144, "q4_K");
+_Static_assert(sizeof(ck_block_q5_K) == 176, "q5_K");
+_Static_assert(sizeof(ck_block_q6_K) == 210, "q6_K");
+_Static_assert(sizeof(ck_block_q8_K) == 292, "q8_K");
+
+// ggml_type ids of the formats the engine computes with.
+enum {
+    CK_F32 = 0, CK_F16 = 1, CK_Q4_0 = 2, CK_Q5_0 = 6, CK_Q8_0 = 8,
+    CK_Q4_K = 12, CK_Q5_K = 13, CK_Q6_K = 14, CK_Q8_K = 15, CK_BF16 = 30,
+};
+
+// Exact binary16 → binary32 (normals, subnormals, infinities, NaN).
+static inline float ck_fp16_to_fp32(ck_fp16 h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
+    if (exp == 0) {
+        if (mant == 0) {
+            bits = sign;
+        } else {  // subnormal: shift the mantissa up until its leading 1 is the implicit bit
+            int e = -1;
+            do { e++; mant <<= 1; } while (!(mant & 0x400));
+            bits = sign | ((uint32_t)(127 - 15 - e) << 23) | ((mant & 0x3ff) << 13);
+        }
+    } else if (exp == 31) {
+        bits = sign | 0x7f800000 | (mant << 13);
+    } else {
+        bits = sign | ((exp + 112) << 23) | (mant << 13);
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+static inline float ck_bf16_to_fp32(ck_bf16 h) {
+    uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+// binary32 → binary16, round to nearest even (the FP16 library's branch-free method, as ggml uses).
+float ck_fp32_to_fp16_float(float f);  // the rounded value, back as f32
+ck_fp16 ck_fp32_to_fp16(float f);
+
+// Q4_K / Q5_K: the 6-bit scale and min of sub-block j (0..7), packed in 12 bytes.
+static inline void ck_scale_min_k4(int j, const uint8_t *q, uint8_t *sc, uint8_t *m) {
+    if (j < 4) {
+        *sc = q[j] & 63;
+        *m = q[j + 4] & 63;
+    } else {
+        *sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+        *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+    }
+}
+#endif

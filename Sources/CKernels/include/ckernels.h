@@ -1,0 +1,107 @@
+// CKernels: the numeric kernels of Speculum's engine, behind a flat C ABI.
+//
+// Every kernel has a plain scalar reference (`*_ref`, in ref/) that reads like the format's definition,
+// and, where it pays, a SIMD version (x86/) chosen at run time from the CPU's features. Tests require
+// the two to agree. The public entry points dispatch.
+#ifndef CKERNELS_H
+#define CKERNELS_H
+#include <stddef.h>
+#include <stdint.h>
+#include "ck_blocks.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ---- formats -------------------------------------------------------------------------------------
+// Whether the engine can compute with weights of this ggml type.
+int ck_type_supported(int type);
+// Elements per block and bytes per block; bytes of a row of n elements.
+int ck_block_size(int type);
+int ck_type_size(int type);
+size_t ck_row_size(int type, int64_t n);
+// The activation format a weight type's fast dot product consumes: CK_Q8_0, CK_Q8_K, or CK_F32.
+int ck_vec_dot_type(int weight_type);
+
+// ---- dequantization (exact; the reference path) ---------------------------------------------------
+void ck_dequantize_row_ref(int type, const void *src, float *dst, int64_t n);
+void ck_dequantize_row(int type, const void *src, float *dst, int64_t n);
+
+// ---- activation quantization (one scalar definition, shared by every path) -------------------------
+// Q8_0 (per 32): d = max|x|/127 stored as fp16; q = roundf(x / d) with the unrounded f32 d.
+void ck_quantize_row_q8_0(const float *x, void *y, int64_t n);
+// Q8_K (per 256): scale from the element of largest magnitude, q = min(127, round-half-even(-127/max·x)).
+void ck_quantize_row_q8_K(const float *x, void *y, int64_t n);
+// Quantizes x to `type` (CK_Q8_0 or CK_Q8_K); CK_F32 copies.
+void ck_quantize_row(int type, const float *x, void *y, int64_t n);
+
+// ---- dot products --------------------------------------------------------------------------------
+// Weight row (ggml type `type`) · activation row already in ck_vec_dot_type(type). n elements.
+float ck_vec_dot_ref(int type, int64_t n, const void *w, const void *x);
+float ck_vec_dot(int type, int64_t n, const void *w, const void *x);
+// f32 · f32 in a fixed order (the SIMD version's order is fixed too, so results never depend on context).
+float ck_dot_f32_ref(int64_t n, const float *a, const float *b);
+float ck_dot_f32(int64_t n, const float *a, const float *b);
+
+// ---- run-time dispatch ---------------------------------------------------------------------------
+// Use the scalar reference everywhere (1) or the best SIMD the CPU has (0). For tests and benchmarks.
+void ck_force_scalar(int on);
+// "avx2" or "scalar": what the dispatched kernels currently use.
+const char *ck_simd_name(void);
+
+// ---- thread pool ---------------------------------------------------------------------------------
+// Persistent workers that spin briefly, then sleep; the calling thread takes part as thread 0.
+typedef struct ck_pool ck_pool;
+typedef void (*ck_task_fn)(void *ctx, int ith, int nth);
+ck_pool *ck_pool_create(int nthreads);
+void ck_pool_destroy(ck_pool *pool);
+int ck_pool_size(const ck_pool *pool);
+// Runs fn(ctx, ith, nth) on every thread and returns when all are done.
+void ck_pool_run(ck_pool *pool, ck_task_fn fn, void *ctx);
+// Per-thread scratch of at least `floats` floats (grown once when too small; not on the hot path after warm-up).
+float *ck_pool_scratch(ck_pool *pool, int ith, int64_t floats);
+
+// ---- matrix products ------------------------------------------------------------------------------
+typedef struct {
+    int type;             // ggml type of the weights
+    const void *data;     // rows × row_bytes, in the mapped file
+    int64_t rows;         // output dimension
+    int64_t cols;         // input dimension (the row length)
+    size_t row_bytes;
+} ck_matrix;
+
+enum { CK_EXACT = 0, CK_Q8_ACTIVATIONS = 1 };
+
+// Y[j·rows + r] = W[r] · X[j·cols …] for r < rows, j < n.
+// CK_EXACT: weights dequantized exactly, f32 activations. CK_Q8_ACTIVATIONS: activations rounded to
+// ck_vec_dot_type(W.type) first (llama.cpp's arithmetic), integer dot products.
+// Each output element is one dot product in a fixed order, whatever n is and wherever row j sits:
+// results are bitwise batch-invariant. Threads split the output rows only.
+// `qbuf` holds the quantized activations: at least ck_matmul_qbuf_size(W, n) bytes.
+void ck_matmul(ck_pool *pool, const ck_matrix *w, const float *x, int64_t n, float *y, int mode, void *qbuf);
+size_t ck_matmul_qbuf_size(const ck_matrix *w, int64_t n);
+
+// ---- the rest of a transformer block ----------------------------------------------------------------
+// y = x / sqrt(mean(x²) + eps) · w, the mean of squares accumulated in double (as ggml does). In place allowed.
+void ck_rmsnorm(const float *x, const float *w, float *y, int64_t n, float eps);
+// cos/sin of the rotary angles for one position: theta_0 = pos, theta_{i+1} = theta_i · base^(−2/n_rot)
+// iterated in f32 (ggml's cache), divided by freq_factors[i] when given. cs: [n_rot/2 cos, n_rot/2 sin].
+void ck_rope_angles(int64_t pos, int n_rot, float base, const float *freq_factors, float *cs);
+// Rotates each of n_heads heads (head_dim floats) of x in place. neox: pairs (i, i + n_rot/2); else (2i, 2i+1).
+void ck_rope_apply(float *x, int n_heads, int head_dim, int n_rot, const float *cs, int neox);
+// y = silu(g) · u
+void ck_swiglu(const float *g, const float *u, float *y, int64_t n);
+// y = gelu_tanh(g) · u
+void ck_geglu(const float *g, const float *u, float *y, int64_t n);
+
+// Attention for n query rows over n_kv cached key/value rows (slots 0 …), with a visibility mask.
+// q: [n, n_head·hd]; k, v: [≥ n_kv, n_head_kv·hd]; mask: [n, n_kv] bytes, 1 = visible; out: [n, n_head·hd].
+// Query head h reads KV head h / (n_head / n_head_kv). Scores are visited in slot order, softmax sums in
+// double: a row's result depends only on the visible keys and their order, never on the batch.
+void ck_attention(ck_pool *pool, const float *q, const float *k, const float *v, const uint8_t *mask,
+                  int n, int n_kv, int n_head, int n_head_kv, int hd, float scale, float *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,179 @@
+// Matrix products, attention and the element-wise parts of a transformer block.
+#include <math.h>
+#include <stdatomic.h>
+#include <string.h>
+#include "ckernels.h"
+
+// ---- matrix products ------------------------------------------------------------------------------
+// Tiles: a few weight rows stay in L1 while up to ACT_TILE activation rows stream past them, so each
+// weight block is read from memory once for the whole batch. Tiling only reorders which outputs are
+// computed when; every output is still one ck_vec_dot / ck_dot_f32 call.
+enum { ROW_TILE = 16, ACT_TILE = 32 };
+
+typedef struct {
+    const ck_matrix *w;
+    const float *x;
+    int64_t n;
+    float *y;
+    int mode;
+    const uint8_t *qx;     // quantized activations: n rows of qrow bytes
+    size_t qrow;
+    int vtype;
+    ck_pool *pool;
+    atomic_long next_tile;  // work stealing over ROW_TILE-row tiles
+} matmul_job;
+
+static void quantize_task(void *p, int ith, int nth) {
+    matmul_job *job = p;
+    for (int64_t j = ith; j < job->n; j += nth)
+        ck_quantize_row(job->vtype, job->x + j * job->w->cols, (void *)(job->qx + j * job->qrow), job->w->cols);
+}
+
+static void matmul_task(void *p, int ith, int nth) {
+    (void)nth;
+    matmul_job *job = p;
+    const ck_matrix *w = job->w;
+    const int64_t cols = w->cols, rows = w->rows, ntiles = (rows + ROW_TILE - 1) / ROW_TILE;
+    const int exact = job->mode == CK_EXACT && w->type != CK_F32;
+    float *deq = exact ? ck_pool_scratch(job->pool, ith, cols * ROW_TILE) : NULL;  // (ROW_TILE, cols)
+    for (;;) {
+        const int64_t t = atomic_fetch_add(&job->next_tile, 1);
+        if (t >= ntiles) break;
+        const int64_t r0 = t * ROW_TILE, r1 = r0 + ROW_TILE < rows ? r0 + ROW_TILE : rows;
+        if (exact)
+            for (int64_t r = r0; r < r1; r++)
+                ck_dequantize_row(w->type, (const uint8_t *)w->data + r * w->row_bytes, deq + (r - r0) * cols, cols);
+        for (int64_t j0 = 0; j0 < job->n; j0 += ACT_TILE) {
+            const int64_t j1 = j0 + ACT_TILE < job->n ? j0 + ACT_TILE : job->n;
+            for (int64_t r = r0; r < r1; r++) {
+                const void *wr = (const uint8_t *)w->data + r * w->row_bytes;
+                for (int64_t j = j0; j < j1; j++) {
+                    float v;
+                    if (exact) v = ck_dot_f32(cols, deq + (r - r0) * cols, job->x + j * cols);
+                    else if (job->vtype == CK_F32) v = ck_vec_dot(w->type, cols, wr, job->x + j * cols);
+                    else v = ck_vec_dot(w->type, cols, wr, job->qx + j * job->qrow);
+                    job->y[j * rows + r] = v;
+                }
+            }
+        }
+    }
+}
+
+size_t ck_matmul_qbuf_size(const ck_matrix *w, int64_t n) {
+    const int vt = ck_vec_dot_type(w->type);
+    return vt == CK_F32 ? 0 : ck_row_size(vt, w->cols) * (size_t)n;
+}
+
+void ck_matmul(ck_pool *pool, const ck_matrix *w, const float *x, int64_t n, float *y, int mode, void *qbuf) {
+    matmul_job job = {.w = w, .x = x, .n = n, .y = y, .mode = mode, .qx = qbuf, .pool = pool};
+    job.vtype = mode == CK_EXACT ? CK_F32 : ck_vec_dot_type(w->type);
+    atomic_init(&job.next_tile, 0);
+    if (job.vtype != CK_F32) {
+        job.qrow = ck_row_size(job.vtype, w->cols);
+        if (n > 1) ck_pool_run(pool, quantize_task, &job);
+        else quantize_task(&job, 0, 1);
+    }
+    ck_pool_run(pool, matmul_task, &job);
+}
+
+// ---- element-wise ---------------------------------------------------------------------------------
+void ck_rmsnorm(const float *x, const float *w, float *y, int64_t n, float eps) {
+    double sum = 0.0;  // in double, as ggml: the mean of squares of thousands of values
+    for (int64_t i = 0; i < n; i++) sum += (double)(x[i] * x[i]);
+    const float scale = 1.0f / sqrtf((float)(sum / (double)n) + eps);
+    for (int64_t i = 0; i < n; i++) y[i] = (x[i] * scale) * w[i];
+}
+
+void ck_rope_angles(int64_t pos, int n_rot, float base, const float *freq_factors, float *cs) {
+    const float theta_scale = powf(base, -2.0f / (float)n_rot);
+    float theta = (float)pos;  // iterated in f32, as ggml's rope cache does (not pow per pair)
+    for (int i = 0; i < n_rot / 2; i++) {
+        const float t = freq_factors ? theta / freq_factors[i] : theta;
+        cs[i] = cosf(t);
+        cs[n_rot / 2 + i] = sinf(t);
+        theta *= theta_scale;
+    }
+}
+
+void ck_rope_apply(float *x, int n_heads, int head_dim, int n_rot, const float *cs, int neox) {
+    const int half = n_rot / 2;
+    for (int h = 0; h < n_heads; h++) {
+        float *v = x + (int64_t)h * head_dim;
+        for (int i = 0; i < half; i++) {
+            const int a = neox ? i : 2 * i, b = neox ? i + half : 2 * i + 1;
+            const float c = cs[i], s = cs[half + i], x0 = v[a], x1 = v[b];
+            v[a] = x0 * c - x1 * s;
+            v[b] = x0 * s + x1 * c;
+        }
+    }
+}
+
+void ck_swiglu(const float *g, const float *u, float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) y[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
+}
+
+void ck_geglu(const float *g, const float *u, float *y, int64_t n) {
+    const float sqrt_2_over_pi = 0.79788456080286535588f;
+    for (int64_t i = 0; i < n; i++) {
+        const float x = g[i];
+        y[i] = 0.5f * x * (1.0f + tanhf(sqrt_2_over_pi * x * (1.0f + 0.044715f * x * x))) * u[i];
+    }
+}
+
+// ---- attention ------------------------------------------------------------------------------------
+typedef struct {
+    const float *q, *k, *v;
+    const uint8_t *mask;
+    int n, n_kv, n_head, n_head_kv, hd;
+    float scale;
+    float *out;
+    ck_pool *pool;
+    atomic_int next;  // over (row, head) pairs
+} attention_job;
+
+static void attention_task(void *p, int ith, int nth) {
+    (void)nth;
+    attention_job *job = p;
+    const int hd = job->hd, group = job->n_head / job->n_head_kv;
+    const int64_t qstride = (int64_t)job->n_head * hd, kvstride = (int64_t)job->n_head_kv * hd;
+    float *scores = ck_pool_scratch(job->pool, ith, job->n_kv);  // (n_kv)
+    for (;;) {
+        const int task = atomic_fetch_add(&job->next, 1);
+        if (task >= job->n * job->n_head) break;
+        const int i = task / job->n_head, h = task % job->n_head, kvh = h / group;
+        const float *q = job->q + i * qstride + (int64_t)h * hd;
+        const uint8_t *visible = job->mask + (int64_t)i * job->n_kv;
+        float *out = job->out + i * qstride + (int64_t)h * hd;
+        // scores over visible keys, in slot order
+        float max = -INFINITY;
+        for (int s = 0; s < job->n_kv; s++) {
+            if (!visible[s]) continue;
+            const float sc = ck_dot_f32(hd, q, job->k + s * kvstride + (int64_t)kvh * hd) * job->scale;
+            scores[s] = sc;
+            if (sc > max) max = sc;
+        }
+        // softmax: subtract the max so exp never overflows; sum in double
+        double sum = 0.0;
+        for (int s = 0; s < job->n_kv; s++) {
+            if (!visible[s]) continue;
+            scores[s] = expf(scores[s] - max);
+            sum += scores[s];
+        }
+        const float inv = sum > 0.0 ? (float)(1.0 / sum) : 0.0f;
+        memset(out, 0, (size_t)hd * 4);
+        for (int s = 0; s < job->n_kv; s++) {
+            if (!visible[s]) continue;
+            const float p = scores[s] * inv;
+            const float *v = job->v + s * kvstride + (int64_t)kvh * hd;
+            for (int d = 0; d < hd; d++) out[d] += p * v[d];
+        }
+    }
+}
+
+void ck_attention(ck_pool *pool, const float *q, const float *k, const float *v, const uint8_t *mask,
+                  int n, int n_kv, int n_head, int n_head_kv, int hd, float scale, float *out) {
+    attention_job job = {.q = q, .k = k, .v = v, .mask = mask, .n = n, .n_kv = n_kv, .n_head = n_head,
+                         .n_head_kv = n_head_kv, .hd = hd, .scale = scale, .out = out, .pool = pool};
+    atomic_init(&job.next, 0);
+    ck_pool_run(pool, attention_task, &job);
+}

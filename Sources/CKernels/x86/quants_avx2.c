@@ -1,0 +1,205 @@
+// AVX2/FMA/F16C versions of the dot products. Each computes the same integers as its reference in
+// ref/quants_ref.c and differs only in the order floats are summed; tests bound the difference.
+// Every function carries the target attribute, so the file builds without -march flags and is only
+// called when the CPU has the features (see dispatch.c).
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <string.h>
+#include "ckernels.h"
+#include "quants_avx2.h"
+
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+
+AVX2 static inline float hsum_float_8(__m256 x) {
+    __m128 res = _mm256_extractf128_ps(x, 1);
+    res = _mm_add_ps(res, _mm256_castps256_ps128(x));
+    res = _mm_add_ps(res, _mm_movehl_ps(res, res));
+    res = _mm_add_ss(res, _mm_movehdup_ps(res));
+    return _mm_cvtss_f32(res);
+}
+
+// Σ x·y over pairs of signed bytes, as 8 floats: |x|·sign(y, x) keeps maddubs's unsigned×signed form.
+AVX2 static inline __m256 mul_sum_i8_pairs_float(__m256i x, __m256i y) {
+    const __m256i ax = _mm256_sign_epi8(x, x);
+    const __m256i sy = _mm256_sign_epi8(y, x);
+    const __m256i dot = _mm256_madd_epi16(_mm256_maddubs_epi16(ax, sy), _mm256_set1_epi16(1));
+    return _mm256_cvtepi32_ps(dot);
+}
+
+// 32 nibbles → 32 bytes: low nibbles first (elements 0–15), then high nibbles (16–31).
+AVX2 static inline __m256i bytes_from_nibbles_32(const uint8_t *rsi) {
+    const __m128i tmp = _mm_loadu_si128((const __m128i *)rsi);
+    const __m256i bytes = _mm256_insertf128_si256(_mm256_castsi128_si256(tmp), _mm_srli_epi16(tmp, 4), 1);
+    return _mm256_and_si256(_mm256_set1_epi8(0xF), bytes);
+}
+
+// 32 bits → 32 bytes, 0xFF where the bit is set.
+AVX2 static inline __m256i bytes_from_bits_32(const uint8_t *x) {
+    uint32_t x32;
+    memcpy(&x32, x, 4);
+    const __m256i shuf = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0x0000000000000000);
+    __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32((int)x32), shuf);
+    bytes = _mm256_or_si256(bytes, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe));  // leave only bit (i mod 8) unknown
+    return _mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1));
+}
+
+AVX2 float ck_dot_f32_avx2(int64_t n, const float *a, const float *b) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
+        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
+    }
+    for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    float s = hsum_float_8(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+AVX2 float ck_dot_f16_f32_avx2(int64_t n, const uint16_t *w, const float *x) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0;
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        s0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i))), _mm256_loadu_ps(x + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i + 8))), _mm256_loadu_ps(x + i + 8), s1);
+    }
+    float s = hsum_float_8(_mm256_add_ps(s0, s1));
+    for (; i < n; i++) s += ck_fp16_to_fp32(w[i]) * x[i];
+    return s;
+}
+
+AVX2 float ck_dot_bf16_f32_avx2(int64_t n, const uint16_t *w, const float *x) {
+    __m256 s0 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256i wi = _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(w + i))), 16);
+        s0 = _mm256_fmadd_ps(_mm256_castsi256_ps(wi), _mm256_loadu_ps(x + i), s0);
+    }
+    float s = hsum_float_8(s0);
+    for (; i < n; i++) s += ck_bf16_to_fp32(w[i]) * x[i];
+    return s;
+}
+
+AVX2 float ck_dot_q8_0_q8_0_avx2(int64_t n, const void *vx, const void *vy) {
+    const ck_block_q8_0 *x = vx, *y = vy;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / CK_QK; i++) {
+        const __m256 d = _mm256_set1_ps(_cvtsh_ss(x[i].d) * _cvtsh_ss(y[i].d));
+        const __m256 q = mul_sum_i8_pairs_float(_mm256_loadu_si256((const __m256i *)x[i].qs), _mm256_loadu_si256((const __m256i *)y[i].qs));
+        acc = _mm256_fmadd_ps(d, q, acc);
+    }
+    return hsum_float_8(acc);
+}
+
+AVX2 float ck_dot_q4_0_q8_0_avx2(int64_t n, const void *vx, const void *vy) {
+    const ck_block_q4_0 *x = vx;
+    const ck_block_q8_0 *y = vy;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / CK_QK; i++) {
+        const __m256 d = _mm256_set1_ps(_cvtsh_ss(x[i].d) * _cvtsh_ss(y[i].d));
+        const __m256i qx = _mm256_sub_epi8(bytes_from_nibbles_32(x[i].qs), _mm256_set1_epi8(8));
+        const __m256 q = mul_sum_i8_pairs_float(qx, _mm256_loadu_si256((const __m256i *)y[i].qs));
+        acc = _mm256_fmadd_ps(d, q, acc);
+    }
+    return hsum_float_8(acc);
+}
+
+AVX2 float ck_dot_q5_0_q8_0_avx2(int64_t n, const void *vx, const void *vy) {
+    const ck_block_q5_0 *x = vx;
+    const ck_block_q8_0 *y = vy;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / CK_QK; i++) {
+        const __m256 d = _mm256_set1_ps(_cvtsh_ss(x[i].d) * _cvtsh_ss(y[i].d));
+        __m256i qx = bytes_from_nibbles_32(x[i].qs);
+        // (nibble | bit·16) − 16: where the bit is clear, nibble − 16 = nibble | 0xF0 as a signed byte.
+        const __m256i hi = _mm256_andnot_si256(bytes_from_bits_32(x[i].qh), _mm256_set1_epi8((char)0xF0));
+        qx = _mm256_or_si256(qx, hi);
+        const __m256 q = mul_sum_i8_pairs_float(qx, _mm256_loadu_si256((const __m256i *)y[i].qs));
+        acc = _mm256_fmadd_ps(d, q, acc);
+    }
+    return hsum_float_8(acc);
+}
+
+// Q4_K and Q5_K: unsigned 4/5-bit values × signed q8 with maddubs, then × the sub-block scale with madd.
+AVX2 static inline float dot_q45_K_avx2(int64_t n, const uint8_t *xb, size_t stride, int five, const ck_block_q8_K *y) {
+    const __m256i m4 = _mm256_set1_epi8(0xF);
+    __m256 acc = _mm256_setzero_ps();
+    float summins = 0.0f;
+    for (int64_t i = 0; i < n / CK_QK_K; i++) {
+        const ck_block_q4_K *x4 = (const void *)(xb + i * stride);
+        const ck_block_q5_K *x5 = (const void *)(xb + i * stride);
+        const uint8_t *scales = five ? x5->scales : x4->scales;
+        const uint8_t *q = five ? x5->qs : x4->qs;
+        const int8_t *a = y[i].qs;
+        const float d = _cvtsh_ss(five ? x5->d : x4->d) * y[i].d;
+        const float dmin = _cvtsh_ss(five ? x5->dmin : x4->dmin) * y[i].d;
+        uint8_t sc[8], m[8];
+        int summ = 0;
+        for (int j = 0; j < 8; j++) {
+            ck_scale_min_k4(j, scales, &sc[j], &m[j]);
+            summ += m[j] * (y[i].bsums[2 * j] + y[i].bsums[2 * j + 1]);
+        }
+        __m256i hbits = five ? _mm256_loadu_si256((const __m256i *)x5->qh) : _mm256_setzero_si256();
+        __m256i sumi = _mm256_setzero_si256();
+        for (int c = 0; c < 4; c++, q += 32, a += 64) {
+            const __m256i bits = _mm256_loadu_si256((const __m256i *)q);
+            __m256i lo = _mm256_and_si256(bits, m4);
+            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4);
+            if (five) {  // fifth bits: bit 2c of qh[l] for the low half, bit 2c + 1 for the high half
+                lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(hbits, _mm256_set1_epi8(1)), 4));
+                hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(hbits, _mm256_set1_epi8(2)), 3));
+                hbits = _mm256_srli_epi16(hbits, 2);
+            }
+            const __m256i plo = _mm256_madd_epi16(_mm256_set1_epi16(sc[2 * c]), _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)a)));
+            const __m256i phi = _mm256_madd_epi16(_mm256_set1_epi16(sc[2 * c + 1]), _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(a + 32))));
+            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(plo, phi));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+        summins += dmin * summ;
+    }
+    return hsum_float_8(acc) - summins;
+}
+
+AVX2 float ck_dot_q4_K_q8_K_avx2(int64_t n, const void *x, const void *y) {
+    return dot_q45_K_avx2(n, x, sizeof(ck_block_q4_K), 0, y);
+}
+
+AVX2 float ck_dot_q5_K_q8_K_avx2(int64_t n, const void *x, const void *y) {
+    return dot_q45_K_avx2(n, x, sizeof(ck_block_q5_K), 1, y);
+}
+
+// Q6_K: (q − 32)·a = q·a − 32·a, both with maddubs (q is unsigned 0..63), then × the 16-element scales.
+AVX2 float ck_dot_q6_K_q8_K_avx2(int64_t n, const void *vx, const void *vy) {
+    const ck_block_q6_K *x = vx;
+    const ck_block_q8_K *y = vy;
+    const __m256i m4 = _mm256_set1_epi8(0xF), m2 = _mm256_set1_epi8(3), m32s = _mm256_set1_epi8(32);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / CK_QK_K; i++) {
+        const float d = _cvtsh_ss(x[i].d) * y[i].d;
+        const uint8_t *ql = x[i].ql, *qh = x[i].qh;
+        const int8_t *a = y[i].qs, *sc = x[i].scales;
+        __m256i sumi = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++, ql += 64, qh += 32, a += 128, sc += 8) {
+            const __m256i bits1 = _mm256_loadu_si256((const __m256i *)ql);
+            const __m256i bits2 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+            const __m256i bitsH = _mm256_loadu_si256((const __m256i *)qh);
+            const __m256i q0 = _mm256_or_si256(_mm256_and_si256(bits1, m4), _mm256_slli_epi16(_mm256_and_si256(bitsH, m2), 4));
+            const __m256i q1 = _mm256_or_si256(_mm256_and_si256(bits2, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bitsH, 2), m2), 4));
+            const __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bits1, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bitsH, 4), m2), 4));
+            const __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bits2, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bitsH, 6), m2), 4));
+            const __m256i qs[4] = {q0, q1, q2, q3};
+            for (int k = 0; k < 4; k++) {
+                const __m256i a8 = _mm256_loadu_si256((const __m256i *)(a + 32 * k));
+                const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(qs[k], a8), _mm256_maddubs_epi16(m32s, a8));
+                // lanes 0–7 hold elements 0–15 (scale 2k), lanes 8–15 elements 16–31 (scale 2k + 1)
+                const __m256i scale = _mm256_set_m128i(_mm_set1_epi16(sc[2 * k + 1]), _mm_set1_epi16(sc[2 * k]));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(scale, p));
+            }
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum_float_8(acc);
+}
+#endif

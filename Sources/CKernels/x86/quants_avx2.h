@@ -1,0 +1,14 @@
+// AVX2/FMA/F16C kernels; call only when the CPU has those features (dispatch.c checks).
+#ifndef CK_QUANTS_AVX2_H
+#define CK_QUANTS_AVX2_H
+#include <stdint.h>
+float ck_dot_f32_avx2(int64_t n, const float *a, const float *b);
+float ck_dot_f16_f32_avx2(int64_t n, const uint16_t *w, const float *x);
+float ck_dot_bf16_f32_avx2(int64_t n, const uint16_t *w, const float *x);
+float ck_dot_q8_0_q8_0_avx2(int64_t n, const void *x, const void *y);
+float ck_dot_q4_0_q8_0_avx2(int64_t n, const void *x, const void *y);
+float ck_dot_q5_0_q8_0_avx2(int64_t n, const void *x, const void *y);
+float ck_dot_q4_K_q8_K_avx2(int64_t n, const void *x, const void *y);
+float ck_dot_q5_K_q8_K_avx2(int64_t n, const void *x, const void *y);
+float ck_dot_q6_K_q8_K_avx2(int64_t n, const void *x, const void *y);
+#endif

@@ -1,0 +1,149 @@
+import CKernels
+import Foundation
+import Testing
+import SpeculumEngine
+
+struct DequantCase: Decodable {
+    let name: String
+    let type: Int32
+    let bytes: String
+    let values: [Double]
+    var raw: [UInt8] {
+        var out: [UInt8] = []
+        var it = bytes.makeIterator()
+        while let a = it.next(), let b = it.next() { out.append(UInt8(String([a, b]), radix: 16)!) }
+        return out
+    }
+}
+
+struct DequantFile: Decodable { let cases: [DequantCase] }
+
+/// Every format the engine computes with.
+let kernelTypes: [Int32] = [Int32(CK_F32), Int32(CK_F16), Int32(CK_BF16), Int32(CK_Q4_0), Int32(CK_Q5_0),
+                            Int32(CK_Q8_0), Int32(CK_Q4_K), Int32(CK_Q5_K), Int32(CK_Q6_K)]
+
+/// Random but well-formed blocks: the fp16 scale fields are set to small finite values.
+func randomRow(type: Int32, n: Int, rng: inout SplitMix64) -> [UInt8] {
+    let blockSize = Int(ck_block_size(type)), typeSize = Int(ck_type_size(type)), nb = n / blockSize
+    var bytes = (0..<(nb * typeSize)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+    func setHalf(_ at: Int) {
+        let h = ck_fp32_to_fp16(Float.random(in: 0.0005...0.02, using: &rng))
+        bytes[at] = UInt8(h & 0xFF)
+        bytes[at + 1] = UInt8(h >> 8)
+    }
+    for b in 0..<nb {
+        let o = b * typeSize
+        switch type {
+        case Int32(CK_F32):
+            let f = Float.random(in: -1...1, using: &rng).bitPattern
+            for k in 0..<4 { bytes[o + k] = UInt8((f >> (8 * UInt32(k))) & 0xFF) }
+        case Int32(CK_F16): setHalf(o)
+        case Int32(CK_BF16):
+            let f = Float.random(in: -1...1, using: &rng).bitPattern >> 16
+            bytes[o] = UInt8(f & 0xFF); bytes[o + 1] = UInt8(f >> 8)
+        case Int32(CK_Q4_0), Int32(CK_Q5_0), Int32(CK_Q8_0): setHalf(o)
+        case Int32(CK_Q4_K), Int32(CK_Q5_K): setHalf(o); setHalf(o + 2)
+        case Int32(CK_Q6_K): setHalf(o + 208)
+        default: break
+        }
+    }
+    return bytes
+}
+
+func dequantize(_ type: Int32, _ bytes: [UInt8], _ n: Int) -> [Float] {
+    var out = [Float](repeating: 0, count: n)
+    bytes.withUnsafeBytes { ck_dequantize_row_ref(type, $0.baseAddress, &out, Int64(n)) }
+    return out
+}
+
+func quantizeActivations(_ x: [Float], type: Int32) -> [UInt8] {
+    var q = [UInt8](repeating: 0, count: max(1, ck_row_size(type, Int64(x.count))))
+    if type == Int32(CK_F32) { return x.withUnsafeBytes { Array($0) } }
+    ck_quantize_row(type, x, &q, Int64(x.count))
+    return q
+}
+
+@Suite(.serialized) struct KernelTests {
+    static let golden: [DequantCase] = {
+        let url = TestSupport.fixtures.appendingPathComponent("dequant-golden.json")
+        guard let d = try? Data(contentsOf: url), let f = try? JSONDecoder().decode(DequantFile.self, from: d) else { return [] }
+        return f.cases
+    }()
+
+    @Test func goldenCoverEveryQuantizedType() {
+        let types = Set(Self.golden.map(\.type))
+        #expect(types.isSuperset(of: kernelTypes.filter { $0 != Int32(CK_F32) }))
+        #expect(Self.golden.contains { $0.name.contains("1.5b") && $0.type == Int32(CK_Q4_K) }, "real Q4_K blocks")
+    }
+
+    @Test(arguments: golden)
+    func dequantizationEqualsGGUFPyBitForBit(_ c: DequantCase) {
+        let got = dequantize(c.type, c.raw, c.values.count)
+        let mismatches = zip(got, c.values).enumerated().filter { $0.element.0.bitPattern != Float($0.element.1).bitPattern }
+        #expect(mismatches.isEmpty, "\(c.name): first mismatch at \(mismatches.first.map { "\($0.offset): \($0.element.0) vs \($0.element.1)" } ?? "")")
+    }
+
+    @Test func fp16RoundingMatchesSwiftFloat16() {
+        var rng = SplitMix64(seed: 16)
+        for _ in 0..<200_000 {
+            let f = Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &rng))
+            if f.isNaN { continue }
+            #expect(ck_fp32_to_fp16(f) == Float16(f).bitPattern, "\(f)")
+        }
+        for h in 0...UInt16.max where !Float16(bitPattern: h).isNaN {
+            #expect(ck_fp16_to_fp32(h).bitPattern == Float(Float16(bitPattern: h)).bitPattern)
+        }
+    }
+
+    /// SIMD against the scalar reference on random and real rows: the same integers, summed in another order.
+    @Test(arguments: kernelTypes)
+    func simdAgreesWithReference(_ type: Int32) throws {
+        try #require(String(cString: ck_simd_name()) == "avx2", "this machine has AVX2; the SIMD kernels must be tested")
+        var rng = SplitMix64(seed: UInt64(type) &+ 99)
+        for n in [256, 1536, 4864] where n % Int(ck_block_size(type)) == 0 {
+            let w = randomRow(type: type, n: n, rng: &rng)
+            let x = (0..<n).map { _ in Float.random(in: -2...2, using: &rng) }
+            let q = quantizeActivations(x, type: ck_vec_dot_type(type))
+            let ref = w.withUnsafeBytes { wb in q.withUnsafeBytes { ck_vec_dot_ref(type, Int64(n), wb.baseAddress, $0.baseAddress) } }
+            let simd = w.withUnsafeBytes { wb in q.withUnsafeBytes { ck_vec_dot(type, Int64(n), wb.baseAddress, $0.baseAddress) } }
+            // Bound: float rounding of a sum of n terms of the dequantized magnitudes.
+            let wf = dequantize(type, w, n)
+            let scale = zip(wf, x).reduce(Float(0)) { $0 + abs($1.0 * $1.1) }
+            #expect(abs(ref - simd) <= 1e-5 * scale + 1e-6, "type \(type) n \(n): ref \(ref) simd \(simd)")
+            // The quantized dot equals the dot of the dequantized weights and dequantized activations.
+            let xq = dequantize(ck_vec_dot_type(type), q, n)
+            let identity = zip(wf, xq).reduce(Double(0)) { $0 + Double($1.0) * Double($1.1) }
+            #expect(abs(Double(ref) - identity) <= 1e-5 * Double(scale) + 1e-6)
+        }
+        let a = (0..<1000).map { _ in Float.random(in: -1...1, using: &rng) }
+        let b = (0..<1000).map { _ in Float.random(in: -1...1, using: &rng) }
+        #expect(abs(ck_dot_f32(1000, a, b) - ck_dot_f32_ref(1000, a, b)) < 1e-4)
+    }
+
+    @Test(arguments: golden.filter { $0.name.contains(".gguf:") })
+    func simdAgreesOnRealBlocks(_ c: DequantCase) {
+        let n = c.values.count
+        var rng = SplitMix64(seed: 5)
+        let x = (0..<n).map { _ in Float.random(in: -1...1, using: &rng) }
+        let q = quantizeActivations(x, type: ck_vec_dot_type(c.type))
+        let w = c.raw
+        let ref = w.withUnsafeBytes { wb in q.withUnsafeBytes { ck_vec_dot_ref(c.type, Int64(n), wb.baseAddress, $0.baseAddress) } }
+        let simd = w.withUnsafeBytes { wb in q.withUnsafeBytes { ck_vec_dot(c.type, Int64(n), wb.baseAddress, $0.baseAddress) } }
+        let scale = zip(c.values, x).reduce(Float(0)) { $0 + abs(Float($1.0) * $1.1) }
+        #expect(abs(ref - simd) <= 1e-5 * scale + 1e-7, "\(c.name): \(ref) vs \(simd)")
+    }
+
+    @Test func activationQuantizersRoundAsDefined() {
+        // Q8_0: d = amax/127 rounded to fp16; values round half away from zero with the unrounded 1/d.
+        var x = [Float](repeating: 0, count: 32)
+        x[0] = 127; x[1] = -63.5; x[2] = 0.5; x[3] = -0.49
+        let q = quantizeActivations(x, type: Int32(CK_Q8_0))
+        #expect(q[0] == 0x00 && q[1] == 0x3C)  // fp16(1.0) = 0x3C00, little-endian
+        #expect(Int8(bitPattern: q[2]) == 127 && Int8(bitPattern: q[3]) == -64 && Int8(bitPattern: q[4]) == 1 && Int8(bitPattern: q[5]) == 0)
+        // Q8_K: the largest-magnitude element maps to −127 (d negative); ties round to even.
+        var y = [Float](repeating: 0, count: 256)
+        y[0] = 2.54; y[1] = -0.01; y[2] = 0.03
+        let k = dequantize(Int32(CK_Q8_K), quantizeActivations(y, type: Int32(CK_Q8_K)), 256)
+        #expect(abs(k[0] - 2.54) < 1e-6 && k[1] == 0 && abs(k[2] - 0.04) < 1e-6)
+    }
+}
