@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "speculum", targets: ["speculum"]),
         .library(name: "SpeculumEngine", targets: ["SpeculumEngine"]),
+        .library(name: "CKernels", targets: ["CKernels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

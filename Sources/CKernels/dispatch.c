@@ -34,6 +34,52 @@ float ck_dot_f32(int64_t n, const float *a, const float *b) {
     return ck_dot_f32_ref(n, a, b);
 }
 
+static float dot_f32_kernel(int64_t n, const void *w, const void *x) { return ck_dot_f32_ref(n, w, x); }
+static float dot_f16_ref(int64_t n, const void *w, const void *x) { return ck_vec_dot_ref(CK_F16, n, w, x); }
+static float dot_bf16_ref(int64_t n, const void *w, const void *x) { return ck_vec_dot_ref(CK_BF16, n, w, x); }
+static float dot_q4_0_ref(int64_t n, const void *w, const void *x) { return ck_vec_dot_ref(CK_Q4_0, n, w, x); }
+static float dot_q5_0_ref(int64_t n, const void *w, const void *x) { return ck_vec_dot_ref(CK_Q5_0, n, w, x); }
+static float dot_q8_0_ref(int64_t n, const void *w, const void *x) { return ck_vec_dot_ref(CK_Q8_0, n, w, x); }
+static float dot_q4_K_ref(int64_t n, const void *w, const void *x) { return ck_vec_dot_ref(CK_Q4_K, n, w, x); }
+static float dot_q5_K_ref(int64_t n, const void *w, const void *x) { return ck_vec_dot_ref(CK_Q5_K, n, w, x); }
+static float dot_q6_K_ref(int64_t n, const void *w, const void *x) { return ck_vec_dot_ref(CK_Q6_K, n, w, x); }
+#if defined(__x86_64__)
+static float dot_f32_avx2(int64_t n, const void *w, const void *x) { return ck_dot_f32_avx2(n, w, x); }
+static float dot_f16_avx2(int64_t n, const void *w, const void *x) { return ck_dot_f16_f32_avx2(n, w, x); }
+static float dot_bf16_avx2(int64_t n, const void *w, const void *x) { return ck_dot_bf16_f32_avx2(n, w, x); }
+#endif
+
+// The kernel for one weight type, resolved once per matrix product rather than once per row.
+ck_vec_dot_fn ck_vec_dot_kernel(int type) {
+#if defined(__x86_64__)
+    if (use_avx2()) {
+        switch (type) {
+        case CK_F32: return dot_f32_avx2;
+        case CK_F16: return dot_f16_avx2;
+        case CK_BF16: return dot_bf16_avx2;
+        case CK_Q4_0: return ck_dot_q4_0_q8_0_avx2;
+        case CK_Q5_0: return ck_dot_q5_0_q8_0_avx2;
+        case CK_Q8_0: return ck_dot_q8_0_q8_0_avx2;
+        case CK_Q4_K: return ck_dot_q4_K_q8_K_avx2;
+        case CK_Q5_K: return ck_dot_q5_K_q8_K_avx2;
+        case CK_Q6_K: return ck_dot_q6_K_q8_K_avx2;
+        default: break;
+        }
+    }
+#endif
+    switch (type) {
+    case CK_F16: return dot_f16_ref;
+    case CK_BF16: return dot_bf16_ref;
+    case CK_Q4_0: return dot_q4_0_ref;
+    case CK_Q5_0: return dot_q5_0_ref;
+    case CK_Q8_0: return dot_q8_0_ref;
+    case CK_Q4_K: return dot_q4_K_ref;
+    case CK_Q5_K: return dot_q5_K_ref;
+    case CK_Q6_K: return dot_q6_K_ref;
+    default: return dot_f32_kernel;
+    }
+}
+
 float ck_vec_dot(int type, int64_t n, const void *w, const void *x) {
 #if defined(__x86_64__)
     if (use_avx2()) {

@@ -20,7 +20,8 @@ typedef struct {
     size_t qrow;
     int vtype;
     ck_pool *pool;
-    atomic_long next_tile;  // work stealing over ROW_TILE-row tiles
+    atomic_long cursor[8];    // next tile of each thread's range (at most 8 threads share a job)
+    int64_t range_end[8];
 } matmul_job;
 
 static void quantize_task(void *p, int ith, int nth) {
@@ -29,16 +30,30 @@ static void quantize_task(void *p, int ith, int nth) {
         ck_quantize_row(job->vtype, job->x + j * job->w->cols, (void *)(job->qx + j * job->qrow), job->w->cols);
 }
 
+// Tiles are handed out per thread from the front of its own range; an idle thread steals from the back
+// of the others. Any split gives the same results: each output is computed whole by one thread.
+static int64_t next_tile(matmul_job *job, int ith, int nth) {
+    for (int k = 0; k < nth; k++) {
+        const int o = (ith + k) % nth;
+        const int64_t t = atomic_fetch_add(&job->cursor[o], 1);
+        if (t < job->range_end[o]) return t;
+    }
+    return -1;
+}
+
 static void matmul_task(void *p, int ith, int nth) {
-    (void)nth;
     matmul_job *job = p;
     const ck_matrix *w = job->w;
     const int64_t cols = w->cols, rows = w->rows, ntiles = (rows + ROW_TILE - 1) / ROW_TILE;
     const int exact = job->mode == CK_EXACT && w->type != CK_F32;
+    const ck_vec_dot_fn dot = ck_vec_dot_kernel(w->type);
     float *deq = exact ? ck_pool_scratch(job->pool, ith, cols * ROW_TILE) : NULL;  // (ROW_TILE, cols)
+    // Each thread walks its own contiguous range of tiles first (one long sequential stream for the
+    // hardware prefetcher), then steals what is left of the other ranges.
+    (void)ntiles;
     for (;;) {
-        const int64_t t = atomic_fetch_add(&job->next_tile, 1);
-        if (t >= ntiles) break;
+        const int64_t t = next_tile(job, ith, nth);
+        if (t < 0) break;
         const int64_t r0 = t * ROW_TILE, r1 = r0 + ROW_TILE < rows ? r0 + ROW_TILE : rows;
         if (exact)
             for (int64_t r = r0; r < r1; r++)
@@ -50,8 +65,8 @@ static void matmul_task(void *p, int ith, int nth) {
                 for (int64_t j = j0; j < j1; j++) {
                     float v;
                     if (exact) v = ck_dot_f32(cols, deq + (r - r0) * cols, job->x + j * cols);
-                    else if (job->vtype == CK_F32) v = ck_vec_dot(w->type, cols, wr, job->x + j * cols);
-                    else v = ck_vec_dot(w->type, cols, wr, job->qx + j * job->qrow);
+                    else if (job->vtype == CK_F32) v = dot(cols, wr, job->x + j * cols);
+                    else v = dot(cols, wr, job->qx + j * job->qrow);
                     job->y[j * rows + r] = v;
                 }
             }
@@ -67,7 +82,12 @@ size_t ck_matmul_qbuf_size(const ck_matrix *w, int64_t n) {
 void ck_matmul(ck_pool *pool, const ck_matrix *w, const float *x, int64_t n, float *y, int mode, void *qbuf) {
     matmul_job job = {.w = w, .x = x, .n = n, .y = y, .mode = mode, .qx = qbuf, .pool = pool};
     job.vtype = mode == CK_EXACT ? CK_F32 : ck_vec_dot_type(w->type);
-    atomic_init(&job.next_tile, 0);
+    const int nth = ck_pool_size(pool) < 8 ? ck_pool_size(pool) : 8;
+    const int64_t ntiles = (w->rows + ROW_TILE - 1) / ROW_TILE;
+    for (int i = 0; i < 8; i++) {
+        atomic_init(&job.cursor[i], i < nth ? ntiles * i / nth : 0);
+        job.range_end[i] = i < nth ? ntiles * (i + 1) / nth : 0;
+    }
     if (job.vtype != CK_F32) {
         job.qrow = ck_row_size(job.vtype, w->cols);
         if (n > 1) ck_pool_run(pool, quantize_task, &job);

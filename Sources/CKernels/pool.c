@@ -41,7 +41,9 @@ static void *worker_main(void *p) {
     worker_arg arg = *(worker_arg *)p;
     free(p);
     ck_pool *pool = arg.pool;
-    unsigned seen = atomic_load(&pool->generation);
+    // Start from the generation at creation (0), not from whatever it is when this thread gets to run:
+    // a job posted before that moment must still be picked up.
+    unsigned seen = 0;
     for (;;) {
         int spins = 0;
         while (atomic_load_explicit(&pool->generation, memory_order_acquire) == seen && !atomic_load(&pool->quit)) {
@@ -102,17 +104,12 @@ void ck_pool_run(ck_pool *pool, ck_task_fn fn, void *ctx) {
     pool->fn = fn;
     pool->ctx = ctx;
     atomic_store(&pool->pending, pool->n - 1);
-    if (atomic_load(&pool->sleepers) > 0) {
-        pthread_mutex_lock(&pool->mutex);
-        atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
-        pthread_cond_broadcast(&pool->wake);
-        pthread_mutex_unlock(&pool->mutex);
-    } else {
-        // A worker that is about to sleep re-checks the generation under the mutex, so no wake-up is lost.
-        pthread_mutex_lock(&pool->mutex);
-        atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
-        pthread_mutex_unlock(&pool->mutex);
-    }
+    // `sleepers` only changes under the mutex, so reading it there cannot miss a worker that is
+    // about to sleep: either it already counts itself, or it will see the new generation first.
+    pthread_mutex_lock(&pool->mutex);
+    atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
+    if (atomic_load(&pool->sleepers) > 0) pthread_cond_broadcast(&pool->wake);
+    pthread_mutex_unlock(&pool->mutex);
     fn(ctx, 0, pool->n);
     while (atomic_load_explicit(&pool->pending, memory_order_acquire) > 0) CPU_RELAX();
 }

@@ -39,6 +39,9 @@ void ck_quantize_row(int type, const float *x, void *y, int64_t n);
 // Weight row (ggml type `type`) · activation row already in ck_vec_dot_type(type). n elements.
 float ck_vec_dot_ref(int type, int64_t n, const void *w, const void *x);
 float ck_vec_dot(int type, int64_t n, const void *w, const void *x);
+typedef float (*ck_vec_dot_fn)(int64_t n, const void *w, const void *x);
+// The dispatched kernel of ck_vec_dot for one type, to call in a loop without re-dispatching.
+ck_vec_dot_fn ck_vec_dot_kernel(int type);
 // f32 · f32 in a fixed order (the SIMD version's order is fixed too, so results never depend on context).
 float ck_dot_f32_ref(int64_t n, const float *a, const float *b);
 float ck_dot_f32(int64_t n, const float *a, const float *b);

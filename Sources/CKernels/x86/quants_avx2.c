@@ -123,43 +123,65 @@ AVX2 float ck_dot_q5_0_q8_0_avx2(int64_t n, const void *vx, const void *vy) {
 }
 
 // Q4_K and Q5_K: unsigned 4/5-bit values × signed q8 with maddubs, then × the sub-block scale with madd.
-AVX2 static inline float dot_q45_K_avx2(int64_t n, const uint8_t *xb, size_t stride, int five, const ck_block_q8_K *y) {
+// The 12 packed scale bytes unpack with 32-bit masks into 8 scales and 8 mins (ggml's method); the
+// min term Σ m_j·(bsums of sub-block j) is one madd against pairwise-added bsums.
+AVX2 static inline void unpack_scales_k4(const uint8_t *scales, uint32_t utmp[4]) {
+    const uint32_t kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
+    memcpy(utmp, scales, 12);
+    utmp[3] = ((utmp[2] >> 4) & kmask2) | (((utmp[1] >> 6) & kmask3) << 4);  // mins 4–7
+    const uint32_t uaux = utmp[1] & kmask1;                                    // mins 0–3
+    utmp[1] = (utmp[2] & kmask2) | (((utmp[0] >> 6) & kmask3) << 4);          // scales 4–7
+    utmp[2] = uaux;
+    utmp[0] &= kmask1;                                                        // scales 0–3
+}
+
+// Shuffle control that broadcasts 16-bit lane i of each 128-bit half.
+AVX2 static inline __m256i broadcast_lane(int i) { return _mm256_set1_epi16((short)(((2 * i + 1) << 8) | (2 * i))); }
+
+__attribute__((always_inline)) AVX2 static inline float dot_q45_K_avx2(int64_t n, const uint8_t *xb, size_t stride, const int five, const ck_block_q8_K *y) {
     const __m256i m4 = _mm256_set1_epi8(0xF);
     __m256 acc = _mm256_setzero_ps();
-    float summins = 0.0f;
+    __m128 acc_m = _mm_setzero_ps();
     for (int64_t i = 0; i < n / CK_QK_K; i++) {
         const ck_block_q4_K *x4 = (const void *)(xb + i * stride);
         const ck_block_q5_K *x5 = (const void *)(xb + i * stride);
-        const uint8_t *scales = five ? x5->scales : x4->scales;
         const uint8_t *q = five ? x5->qs : x4->qs;
         const int8_t *a = y[i].qs;
-        const float d = _cvtsh_ss(five ? x5->d : x4->d) * y[i].d;
-        const float dmin = _cvtsh_ss(five ? x5->dmin : x4->dmin) * y[i].d;
-        uint8_t sc[8], m[8];
-        int summ = 0;
-        for (int j = 0; j < 8; j++) {
-            ck_scale_min_k4(j, scales, &sc[j], &m[j]);
-            summ += m[j] * (y[i].bsums[2 * j] + y[i].bsums[2 * j + 1]);
-        }
-        __m256i hbits = five ? _mm256_loadu_si256((const __m256i *)x5->qh) : _mm256_setzero_si256();
+        const float d = y[i].d * _cvtsh_ss(five ? x5->d : x4->d);
+        const float dmin = -y[i].d * _cvtsh_ss(five ? x5->dmin : x4->dmin);
+        uint32_t utmp[4];
+        unpack_scales_k4(five ? x5->scales : x4->scales, utmp);
+        // lanes 0–7: scales, 8–15: mins (as i16)
+        const __m256i mins_and_scales = _mm256_cvtepu8_epi16(_mm_set_epi32((int)utmp[3], (int)utmp[2], (int)utmp[1], (int)utmp[0]));
+        const __m256i q8sums = _mm256_loadu_si256((const __m256i *)y[i].bsums);
+        const __m128i q8s = _mm_hadd_epi16(_mm256_extracti128_si256(q8sums, 0), _mm256_extracti128_si256(q8sums, 1));
+        const __m128i prod = _mm_madd_epi16(_mm256_extracti128_si256(mins_and_scales, 1), q8s);
+        acc_m = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(prod), acc_m);
+        const __m128i sc128 = _mm256_extracti128_si256(mins_and_scales, 0);
+        const __m256i scales = _mm256_set_m128i(sc128, sc128);
+        const __m256i hbits = five ? _mm256_loadu_si256((const __m256i *)x5->qh) : _mm256_setzero_si256();
         __m256i sumi = _mm256_setzero_si256();
         for (int c = 0; c < 4; c++, q += 32, a += 64) {
             const __m256i bits = _mm256_loadu_si256((const __m256i *)q);
             __m256i lo = _mm256_and_si256(bits, m4);
             __m256i hi = _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4);
             if (five) {  // fifth bits: bit 2c of qh[l] for the low half, bit 2c + 1 for the high half
-                lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(hbits, _mm256_set1_epi8(1)), 4));
-                hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(hbits, _mm256_set1_epi8(2)), 3));
-                hbits = _mm256_srli_epi16(hbits, 2);
+                const __m256i bl = _mm256_and_si256(hbits, _mm256_set1_epi8((char)(1 << (2 * c))));
+                const __m256i bh = _mm256_and_si256(hbits, _mm256_set1_epi8((char)(1 << (2 * c + 1))));
+                lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_srli_epi16(bl, 2 * c), 4));
+                hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_srli_epi16(bh, 2 * c + 1), 4));
             }
-            const __m256i plo = _mm256_madd_epi16(_mm256_set1_epi16(sc[2 * c]), _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)a)));
-            const __m256i phi = _mm256_madd_epi16(_mm256_set1_epi16(sc[2 * c + 1]), _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(a + 32))));
+            const __m256i scale_l = _mm256_shuffle_epi8(scales, broadcast_lane(2 * c));
+            const __m256i scale_h = _mm256_shuffle_epi8(scales, broadcast_lane(2 * c + 1));
+            const __m256i plo = _mm256_madd_epi16(scale_l, _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)a)));
+            const __m256i phi = _mm256_madd_epi16(scale_h, _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(a + 32))));
             sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(plo, phi));
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
-        summins += dmin * summ;
     }
-    return hsum_float_8(acc) - summins;
+    acc_m = _mm_add_ps(acc_m, _mm_movehl_ps(acc_m, acc_m));
+    acc_m = _mm_add_ss(acc_m, _mm_movehdup_ps(acc_m));
+    return hsum_float_8(acc) + _mm_cvtss_f32(acc_m);
 }
 
 AVX2 float ck_dot_q4_K_q8_K_avx2(int64_t n, const void *x, const void *y) {

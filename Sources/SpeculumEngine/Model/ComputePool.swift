@@ -1,0 +1,20 @@
+import CKernels
+import Foundation
+
+/// The persistent worker threads that split matrix products and attention (one per core by default).
+/// One forward pass uses it at a time: contexts sharing a pool must not evaluate concurrently.
+public final class ComputePool: @unchecked Sendable {
+    // @unchecked: the C pool is only driven by one caller at a time (documented above).
+    let raw: OpaquePointer
+    public let threads: Int
+
+    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.threads = max(1, threads)
+        raw = ck_pool_create(Int32(self.threads))
+    }
+
+    deinit { ck_pool_destroy(raw) }
+
+    /// A pool sized to the machine, shared by default.
+    public static let shared = ComputePool()
+}

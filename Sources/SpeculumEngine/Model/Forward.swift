@@ -1,0 +1,136 @@
+import CKernels
+
+extension InferenceContext {
+    /// Evaluates `tokens` after the cached prefix and computes the logits of `rows` (batch indices).
+    ///
+    /// - Without `parents` the tokens are a chain: token i sits at position length + i and sees the
+    ///   prefix and tokens 0 … i. Chains longer than `maxBatch` are evaluated in pieces.
+    /// - With `parents` they are a tree in topological order: `parents[i]` is the batch index of token
+    ///   i's parent, or −1 for a child of the prefix's last token. Token i sits at position
+    ///   length + depth(i) and sees the prefix, its ancestors and itself.
+    ///
+    /// Every row's arithmetic depends only on what it sees, in slot order, so a node's logits are
+    /// bitwise those of its root-to-node path evaluated as a chain, or one token at a time.
+    public func evaluate(_ tokens: [TokenID], parents: [Int]? = nil, logitsFor rows: [Int],
+                         options: ForwardOptions = ForwardOptions()) throws(InferenceError) {
+        let c = model.config, n = tokens.count
+        for t in tokens where t < 0 || t >= c.vocabulary { throw .invalidToken(t, vocabulary: c.vocabulary) }
+        for r in rows + options.captureRows where r < 0 || r >= n { throw .invalidRow(r, batch: n) }
+        guard cache.length + n <= capacity else { throw .contextFull(needed: cache.length + n, capacity: capacity) }
+        var depth = Array(0..<n)
+        if let parents {
+            guard parents.count == n else { throw .invalidTree("\(parents.count) parents for \(n) tokens") }
+            guard n <= maxBatch else { throw .batchTooLarge(n, maximum: maxBatch) }
+            for (i, p) in parents.enumerated() {
+                guard p >= -1, p < i else { throw .invalidTree("token \(i) has parent \(p); parents must come earlier in the batch") }
+                depth[i] = p < 0 ? 0 : depth[p] + 1
+            }
+        }
+        if logitsCapacity < rows.count {
+            logitsBuffer.deallocate()
+            logitsCapacity = max(rows.count, 2 * logitsCapacity)
+            logitsBuffer = .allocate(capacity: logitsCapacity * c.vocabulary)
+        }
+        logitSlots = [Int](repeating: 0, count: rows.count)
+        capturedHidden = options.captureRows.isEmpty ? [] : Array(repeating: [], count: min(options.blockLimit ?? c.blocks, c.blocks))
+        let base = cache.length
+        var nextSlot = 0
+        var start = 0
+        while start < n {
+            let end = parents == nil ? min(n, start + maxBatch) : n
+            let wanted = rows.enumerated().filter { (start..<end).contains($0.element) }
+            forwardChunk(tokens: tokens[start..<end], positions: depth[start..<end].map { base + $0 },
+                         parents: parents, chunkStart: start, batchBase: base,
+                         outputs: wanted.map { $0.element - start }, firstSlot: nextSlot,
+                         capture: options.captureRows.filter { (start..<end).contains($0) }.map { $0 - start },
+                         blockLimit: min(options.blockLimit ?? c.blocks, c.blocks))
+            for (i, w) in wanted.enumerated() { logitSlots[w.offset] = nextSlot + i }
+            nextSlot += wanted.count
+            start = end
+        }
+        lastBatchSize = n
+    }
+
+    /// One forward pass over at most `maxBatch` tokens; see `evaluate`.
+    private func forwardChunk(tokens: ArraySlice<TokenID>, positions: [Int], parents: [Int]?, chunkStart: Int,
+                              batchBase: Int, outputs: [Int], firstSlot: Int, capture: [Int], blockLimit: Int) {
+        let c = model.config, b = buffers, n = tokens.count, past = cache.length, seen = past + n
+        let E = c.embedding, F = c.feedForward, Q = c.qDim, KV = c.kvDim, R = c.ropeDimensions
+
+        // Visibility: mask row i spans slots 0 ..< past + n.
+        for i in 0..<n {
+            let row = b.mask + i * seen
+            if let parents {  // a tree: the prefix, then the ancestors and the token itself
+                row.update(repeating: 1, count: batchBase)
+                (row + batchBase).update(repeating: 0, count: n)
+                var j = i
+                while j >= 0 {
+                    row[batchBase + j] = 1
+                    j = parents[j]
+                }
+            } else {  // a chain: everything up to and including the token
+                row.update(repeating: 1, count: past + i + 1)
+                (row + past + i + 1).update(repeating: 0, count: n - i - 1)
+            }
+        }
+
+        // Token embeddings and rotary angles.
+        for (i, t) in tokens.enumerated() {
+            ck_dequantize_row(model.tokenEmbedding.raw.type, model.tokenEmbedding.row(t), b.x + i * E, Int64(E))
+            ck_rope_angles(Int64(positions[i]), Int32(R), c.ropeBase, nil, b.rope + i * R)
+        }
+
+        let scale = 1 / Float(c.headDim).squareRoot()
+        for l in 0..<blockLimit {
+            let w = model.blocks[l]
+            // Attention: x += Wo · attention(rope(Wq·h + bq), rope(Wk·h + bk), Wv·h + bv), h = rmsnorm(x)
+            for i in 0..<n { ck_rmsnorm(b.x + i * E, w.attentionNorm, b.xb + i * E, Int64(E), c.rmsEpsilon) }
+            matmul(w.wq, b.xb, n, b.q, bias: w.bq)
+            matmul(w.wk, b.xb, n, b.k, bias: w.bk)
+            matmul(w.wv, b.xb, n, b.v, bias: w.bv)
+            for i in 0..<n {
+                ck_rope_apply(b.q + i * Q, Int32(c.heads), Int32(c.headDim), Int32(R), b.rope + i * R, c.neoxRope ? 1 : 0)
+                ck_rope_apply(b.k + i * KV, Int32(c.kvHeads), Int32(c.headDim), Int32(R), b.rope + i * R, c.neoxRope ? 1 : 0)
+            }
+            (cache.keys[l] + past * KV).update(from: b.k, count: n * KV)
+            (cache.values[l] + past * KV).update(from: b.v, count: n * KV)
+            ck_attention(pool.raw, b.q, cache.keys[l], cache.values[l], b.mask, Int32(n), Int32(seen),
+                         Int32(c.heads), Int32(c.kvHeads), Int32(c.headDim), scale, b.attention)
+            matmul(w.wo, b.attention, n, b.proj)
+            add(b.proj, into: b.x, count: n * E)
+
+            // Feed-forward: x += W_down · (silu(W_gate·h) ⊙ W_up·h), h = rmsnorm(x)
+            for i in 0..<n { ck_rmsnorm(b.x + i * E, w.ffnNorm, b.xb + i * E, Int64(E), c.rmsEpsilon) }
+            matmul(w.wGate, b.xb, n, b.gate)
+            matmul(w.wUp, b.xb, n, b.up)
+            ck_swiglu(b.gate, b.up, b.gate, Int64(n * F))
+            matmul(w.wDown, b.gate, n, b.proj)
+            add(b.proj, into: b.x, count: n * E)
+
+            for r in capture { capturedHidden[l].append(Array(UnsafeBufferPointer(start: b.x + r * E, count: E))) }
+        }
+        cache.length = seen
+
+        // Logits of the requested rows: final norm, then the LM head over the gathered rows.
+        guard !outputs.isEmpty else { return }
+        for (k, r) in outputs.enumerated() { ck_rmsnorm(b.x + r * E, model.outputNorm, b.xb + k * E, Int64(E), c.rmsEpsilon) }
+        matmul(model.output, b.xb, outputs.count, logitsBuffer + firstSlot * c.vocabulary)
+    }
+
+    /// y (n, w.rows) = x (n, w.cols) · Wᵀ (+ bias per row).
+    private func matmul(_ w: WeightMatrix, _ x: UnsafePointer<Float>, _ n: Int, _ y: UnsafeMutablePointer<Float>,
+                        bias: UnsafePointer<Float>? = nil) {
+        var raw = w.raw
+        ck_matmul(pool.raw, &raw, x, Int64(n), y, arithmetic.raw, buffers.qbuf)
+        if let bias {
+            for i in 0..<n {
+                let row = y + i * w.rows
+                for j in 0..<w.rows { row[j] += bias[j] }
+            }
+        }
+    }
+
+    private func add(_ a: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { y[i] += a[i] }
+    }
+}

@@ -1,0 +1,127 @@
+import CKernels
+
+/// A weight matrix in place in the mapped file: `rows` output rows of `cols` inputs each.
+struct WeightMatrix: @unchecked Sendable {
+    // @unchecked: points into the read-only mapping that the model keeps alive.
+    let name: String
+    let raw: ck_matrix
+
+    var rows: Int { Int(raw.rows) }
+    var cols: Int { Int(raw.cols) }
+
+    /// The bytes of row `r` (e.g. one token's embedding).
+    func row(_ r: Int) -> UnsafeRawPointer { raw.data! + r * raw.row_bytes }
+}
+
+/// One transformer block's weights. Vectors are f32 (converted once at load when stored otherwise).
+struct BlockWeights: @unchecked Sendable {
+    let attentionNorm: UnsafePointer<Float>   // (n_embd)
+    let wq, wk, wv, wo: WeightMatrix          // [n_embd → q_dim], [n_embd → kv_dim] ×2, [q_dim → n_embd]
+    let bq, bk, bv: UnsafePointer<Float>?     // (q_dim), (kv_dim), (kv_dim): qwen2 only
+    let ffnNorm: UnsafePointer<Float>         // (n_embd)
+    let wGate, wUp, wDown: WeightMatrix       // [n_embd → n_ff] ×2, [n_ff → n_embd]
+}
+
+/// Reads and checks every tensor a `ModelConfig` needs; matrices stay quantized in the mapping.
+struct WeightLoader {
+    let file: GGUFFile
+    let config: ModelConfig
+    /// f32 copies of vectors stored in another type; freed by the model.
+    var ownedVectors: [UnsafeMutablePointer<Float>] = []
+
+    func fail(_ message: String) -> ModelLoadError { ModelLoadError(path: file.path, message) }
+
+    func info(_ name: String, shape: [Int]) throws(ModelLoadError) -> GGUFTensorInfo {
+        guard let t = file.tensor(named: name) else { throw fail("tensor \(name) is missing") }
+        guard t.shape == shape else { throw fail("tensor \(name) has shape \(t.shape), expected \(shape)") }
+        guard ck_type_supported(Int32(t.type.rawValue)) != 0 else {
+            throw fail("tensor \(name) has type \(t.type), which the engine does not compute with (supported: F32, F16, BF16, Q4_0, Q5_0, Q8_0, Q4_K, Q5_K, Q6_K)")
+        }
+        return t
+    }
+
+    /// A matrix mapping `inputs` → `outputs` (GGUF shape [inputs, outputs]).
+    func matrix(_ name: String, inputs: Int, outputs: Int) throws(ModelLoadError) -> WeightMatrix {
+        let t = try info(name, shape: [inputs, outputs])
+        let data = file.data(of: t)
+        return WeightMatrix(name: name, raw: ck_matrix(type: Int32(t.type.rawValue), data: data.baseAddress,
+                                                       rows: Int64(outputs), cols: Int64(inputs), row_bytes: t.rowBytes))
+    }
+
+    mutating func vector(_ name: String, length: Int) throws(ModelLoadError) -> UnsafePointer<Float> {
+        let t = try info(name, shape: [length])
+        let data = file.data(of: t)
+        if t.type == .f32 { return data.baseAddress!.assumingMemoryBound(to: Float.self) }
+        let copy = UnsafeMutablePointer<Float>.allocate(capacity: length)
+        ck_dequantize_row(Int32(t.type.rawValue), data.baseAddress, copy, Int64(length))
+        ownedVectors.append(copy)
+        return UnsafePointer(copy)
+    }
+
+    mutating func optionalVector(_ name: String, length: Int) throws(ModelLoadError) -> UnsafePointer<Float>? {
+        file.tensor(named: name) == nil ? nil : try vector(name, length: length)
+    }
+
+    mutating func block(_ i: Int) throws(ModelLoadError) -> BlockWeights {
+        let c = config, p = "blk.\(i)."
+        return BlockWeights(
+            attentionNorm: try vector(p + "attn_norm.weight", length: c.embedding),
+            wq: try matrix(p + "attn_q.weight", inputs: c.embedding, outputs: c.qDim),
+            wk: try matrix(p + "attn_k.weight", inputs: c.embedding, outputs: c.kvDim),
+            wv: try matrix(p + "attn_v.weight", inputs: c.embedding, outputs: c.kvDim),
+            wo: try matrix(p + "attn_output.weight", inputs: c.qDim, outputs: c.embedding),
+            bq: c.hasQKVBias ? try vector(p + "attn_q.bias", length: c.qDim) : try optionalVector(p + "attn_q.bias", length: c.qDim),
+            bk: c.hasQKVBias ? try vector(p + "attn_k.bias", length: c.kvDim) : try optionalVector(p + "attn_k.bias", length: c.kvDim),
+            bv: c.hasQKVBias ? try vector(p + "attn_v.bias", length: c.kvDim) : try optionalVector(p + "attn_v.bias", length: c.kvDim),
+            ffnNorm: try vector(p + "ffn_norm.weight", length: c.embedding),
+            wGate: try matrix(p + "ffn_gate.weight", inputs: c.embedding, outputs: c.feedForward),
+            wUp: try matrix(p + "ffn_up.weight", inputs: c.embedding, outputs: c.feedForward),
+            wDown: try matrix(p + "ffn_down.weight", inputs: c.feedForward, outputs: c.embedding))
+    }
+}
+
+/// A loaded model: configuration and weights, shared read-only by every inference context.
+public final class TransformerModel: @unchecked Sendable {
+    // @unchecked: immutable after init; the pointers reach into `file`'s mapping or into owned copies.
+    public let config: ModelConfig
+    public let file: GGUFFile
+    let tokenEmbedding: WeightMatrix   // [n_embd → vocab]: row t is token t's embedding
+    let output: WeightMatrix           // the LM head, or the tied embedding
+    let outputNorm: UnsafePointer<Float>
+    let blocks: [BlockWeights]
+    private let ownedVectors: [UnsafeMutablePointer<Float>]
+
+    /// Whether the LM head is the embedding matrix (no separate output.weight).
+    public var tiedEmbedding: Bool { tokenEmbedding.raw.data == output.raw.data }
+
+    public init(file: GGUFFile) throws(ModelLoadError) {
+        let config = try ModelConfig(file: file)
+        var loader = WeightLoader(file: file, config: config)
+        tokenEmbedding = try loader.matrix("token_embd.weight", inputs: config.embedding, outputs: config.vocabulary)
+        output = file.tensor(named: "output.weight") == nil
+            ? tokenEmbedding
+            : try loader.matrix("output.weight", inputs: config.embedding, outputs: config.vocabulary)
+        outputNorm = try loader.vector("output_norm.weight", length: config.embedding)
+        var blocks: [BlockWeights] = []
+        for i in 0..<config.blocks { blocks.append(try loader.block(i)) }
+        if file.tensor(named: "rope_freqs.weight") != nil {
+            throw ModelLoadError(path: file.path, "tensor rope_freqs.weight (per-pair rope frequency factors) is not supported yet")
+        }
+        self.config = config
+        self.file = file
+        self.blocks = blocks
+        self.ownedVectors = loader.ownedVectors
+    }
+
+    public convenience init(path: String) throws {
+        try self.init(file: GGUFFile(path: path))
+    }
+
+    deinit { for p in ownedVectors { p.deallocate() } }
+
+    /// Bytes of weights one decoded token reads: every matrix but the embedding (a row lookup),
+    /// unless the embedding is also the output matrix.
+    public var bytesPerToken: Int {
+        file.tensors.filter { $0.name != "token_embd.weight" || tiedEmbedding }.reduce(0) { $0 + $1.byteCount }
+    }
+}
