@@ -23,11 +23,11 @@ let kernelTypes: [Int32] = [Int32(CK_F32), Int32(CK_F16), Int32(CK_BF16), Int32(
                             Int32(CK_Q8_0), Int32(CK_Q4_K), Int32(CK_Q5_K), Int32(CK_Q6_K)]
 
 /// Random but well-formed blocks: the fp16 scale fields are set to small finite values.
-func randomRow(type: Int32, n: Int, rng: inout SplitMix64) -> [UInt8] {
+func randomRow(type: Int32, n: Int, rng: inout SplitMix64, scale: ClosedRange<Float> = 0.0005...0.02) -> [UInt8] {
     let blockSize = Int(ck_block_size(type)), typeSize = Int(ck_type_size(type)), nb = n / blockSize
     var bytes = (0..<(nb * typeSize)).map { _ in UInt8.random(in: 0...255, using: &rng) }
     func setHalf(_ at: Int) {
-        let h = ck_fp32_to_fp16(Float.random(in: 0.0005...0.02, using: &rng))
+        let h = ck_fp32_to_fp16(Float.random(in: scale, using: &rng))
         bytes[at] = UInt8(h & 0xFF)
         bytes[at + 1] = UInt8(h >> 8)
     }
@@ -35,11 +35,13 @@ func randomRow(type: Int32, n: Int, rng: inout SplitMix64) -> [UInt8] {
         let o = b * typeSize
         switch type {
         case Int32(CK_F32):
-            let f = Float.random(in: -1...1, using: &rng).bitPattern
+            let f = (Float.random(in: -1...1, using: &rng) * scale.upperBound * 4).bitPattern
             for k in 0..<4 { bytes[o + k] = UInt8((f >> (8 * UInt32(k))) & 0xFF) }
-        case Int32(CK_F16): setHalf(o)
+        case Int32(CK_F16):
+            let h = ck_fp32_to_fp16(Float.random(in: -1...1, using: &rng) * scale.upperBound * 4)
+            bytes[o] = UInt8(h & 0xFF); bytes[o + 1] = UInt8(h >> 8)
         case Int32(CK_BF16):
-            let f = Float.random(in: -1...1, using: &rng).bitPattern >> 16
+            let f = (Float.random(in: -1...1, using: &rng) * scale.upperBound * 4).bitPattern >> 16
             bytes[o] = UInt8(f & 0xFF); bytes[o + 1] = UInt8(f >> 8)
         case Int32(CK_Q4_0), Int32(CK_Q5_0), Int32(CK_Q8_0): setHalf(o)
         case Int32(CK_Q4_K), Int32(CK_Q5_K): setHalf(o); setHalf(o + 2)

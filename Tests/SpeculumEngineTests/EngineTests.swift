@@ -1,0 +1,162 @@
+import CKernels
+import Testing
+import SpeculumEngine
+
+/// Logits of `tokens` evaluated one at a time after `prefix`, for the last token.
+func oneAtATime(_ model: TransformerModel, prefix: [TokenID], path: [TokenID], arithmetic: Arithmetic) throws -> [[Float]] {
+    let ctx = InferenceContext(model: model, capacity: 128, maxBatch: 16, arithmetic: arithmetic, pool: ComputePool(threads: 2))
+    try ctx.evaluate(prefix, logitsFor: [])
+    var out: [[Float]] = []
+    for t in path {
+        try ctx.evaluate([t], logitsFor: [0])
+        out.append(ctx.logitsArray(0))
+    }
+    return out
+}
+
+func bitwiseEqual(_ a: [Float], _ b: [Float]) -> Bool {
+    a.count == b.count && zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern }
+}
+
+@Suite struct EngineTests {
+    static let arithmetics: [Arithmetic] = [.exact, .quantizedActivations]
+    let prefix: [TokenID] = [72, 101, 108, 108, 111, 44, 32, 119, 111, 114]
+
+    /// A tree of 7 nodes:      root(0) ─ 1 ─ 3
+    ///                                 │    └ 4 ─ 6
+    ///                                 └ 2 ─ 5
+    let tree: [TokenID] = [100, 101, 102, 103, 104, 105, 106]
+    let parents = [-1, 0, 0, 1, 1, 2, 4]
+
+    func path(to node: Int) -> [Int] {
+        var p: [Int] = []
+        var j = node
+        while j >= 0 { p.insert(j, at: 0); j = parents[j] }
+        return p
+    }
+
+    @Test(arguments: arithmetics)
+    func treeNodesEqualTheirPathsBitwise(_ arithmetic: Arithmetic) throws {
+        let model = try TinyModel.model()
+        let ctx = InferenceContext(model: model, capacity: 128, maxBatch: 16, arithmetic: arithmetic, pool: ComputePool(threads: 2))
+        try ctx.evaluate(prefix, logitsFor: [])
+        try ctx.evaluate(tree, parents: parents, logitsFor: Array(0..<tree.count))
+        let treeLogits = (0..<tree.count).map { ctx.logitsArray($0) }
+        for node in 0..<tree.count {
+            let p = path(to: node).map { tree[$0] }
+            // As one chain batch after the prefix…
+            let chain = InferenceContext(model: model, capacity: 128, maxBatch: 16, arithmetic: arithmetic, pool: ComputePool(threads: 1))
+            try chain.evaluate(prefix, logitsFor: [])
+            try chain.evaluate(p, logitsFor: [p.count - 1])
+            #expect(bitwiseEqual(chain.logitsArray(0), treeLogits[node]), "node \(node) as a chain")
+            // …and one token at a time.
+            let stepwise = try oneAtATime(model, prefix: prefix, path: p, arithmetic: arithmetic).last!
+            #expect(bitwiseEqual(stepwise, treeLogits[node]), "node \(node) one at a time")
+        }
+    }
+
+    @Test(arguments: arithmetics)
+    func aRowsLogitsDoNotDependOnTheBatch(_ arithmetic: Arithmetic) throws {
+        let model = try TinyModel.model(seed: 3)
+        let all = prefix + [120, 121, 122, 123, 124, 125]
+        // The whole sequence at once (split into batches of 4 by maxBatch), and token by token.
+        let ctx = InferenceContext(model: model, capacity: 128, maxBatch: 4, arithmetic: arithmetic)
+        try ctx.evaluate(all, logitsFor: Array(0..<all.count))
+        let batched = (0..<all.count).map { ctx.logitsArray($0) }
+        let single = try oneAtATime(model, prefix: [], path: all, arithmetic: arithmetic)
+        for i in 0..<all.count { #expect(bitwiseEqual(batched[i], single[i]), "row \(i)") }
+        // Requesting a subset in another order returns the same rows.
+        ctx.truncate(to: 0)
+        try ctx.evaluate(all, logitsFor: [7, 2])
+        #expect(bitwiseEqual(ctx.logitsArray(0), batched[7]) && bitwiseEqual(ctx.logitsArray(1), batched[2]))
+    }
+
+    @Test func truncateAndCompactBehaveAsIfOnlyKeptTokensWereEvaluated() throws {
+        let model = try TinyModel.model(seed: 4)
+        let reference = InferenceContext(model: model, capacity: 128)
+        // Reference: prefix, then tree path 0 → 1 → 4, then token 200.
+        let kept = [0, 1, 4]
+        try reference.evaluate(prefix + kept.map { tree[$0] } + [200], logitsFor: [prefix.count + kept.count])
+        let expected = reference.logitsArray(0)
+
+        let ctx = InferenceContext(model: model, capacity: 128)
+        try ctx.evaluate(prefix, logitsFor: [])
+        try ctx.evaluate(tree, parents: parents, logitsFor: [])
+        ctx.keepRows(kept)
+        #expect(ctx.length == prefix.count + kept.count)
+        try ctx.evaluate([200], logitsFor: [0])
+        #expect(bitwiseEqual(ctx.logitsArray(0), expected))
+
+        // Rolling back a chain: evaluate junk, truncate, continue.
+        ctx.truncate(to: prefix.count)
+        try ctx.evaluate([9, 9, 9], logitsFor: [])
+        ctx.truncate(to: prefix.count)
+        try ctx.evaluate(kept.map { tree[$0] } + [200], logitsFor: [kept.count])
+        #expect(bitwiseEqual(ctx.logitsArray(0), expected))
+    }
+
+    @Test func llamaArchitectureRunsWithAdjacentPairRotation() throws {
+        let llama = try TinyModel.model(architecture: "llama", seed: 5)
+        #expect(llama.config.architecture == .llama && !llama.config.neoxRope && !llama.config.hasQKVBias)
+        let ctx = InferenceContext(model: llama, capacity: 64)
+        try ctx.evaluate(prefix, logitsFor: [prefix.count - 1])
+        let logits = ctx.logitsArray(0)
+        #expect(logits.allSatisfy { $0.isFinite })
+        #expect(Set(logits).count > 200, "logits vary across the vocabulary")
+    }
+
+    @Test func exactAndQuantizedActivationsAgreeClosely() throws {
+        let model = try TinyModel.model(seed: 6)
+        var last: [[Float]] = []
+        for a in EngineTests.arithmetics {
+            let ctx = InferenceContext(model: model, capacity: 64, arithmetic: a)
+            try ctx.evaluate(prefix, logitsFor: [prefix.count - 1])
+            last.append(ctx.logitsArray(0))
+        }
+        let maxDiff = zip(last[0], last[1]).map { abs($0 - $1) }.max()!
+        let spread = last[0].max()! - last[0].min()!
+        #expect(maxDiff > 0, "the two paths really differ")
+        #expect(maxDiff < 0.05 * spread, "max |Δlogit| \(maxDiff) against a spread of \(spread)")
+    }
+
+    @Test func blockLimitAndCapturedHiddenStates() throws {
+        let model = try TinyModel.model(seed: 7)
+        let ctx = InferenceContext(model: model, capacity: 64)
+        try ctx.evaluate(prefix, logitsFor: [prefix.count - 1], options: ForwardOptions(captureRows: [prefix.count - 1]))
+        let full = ctx.logitsArray(0)
+        #expect(ctx.capturedHidden.count == TinyModel.blocks && ctx.capturedHidden.allSatisfy { $0.count == 1 && $0[0].count == TinyModel.embedding })
+        ctx.truncate(to: 0)
+        try ctx.evaluate(prefix, logitsFor: [prefix.count - 1], options: ForwardOptions(blockLimit: TinyModel.blocks))
+        #expect(bitwiseEqual(ctx.logitsArray(0), full))
+        ctx.truncate(to: 0)
+        try ctx.evaluate(prefix, logitsFor: [prefix.count - 1], options: ForwardOptions(blockLimit: 1))
+        #expect(!bitwiseEqual(ctx.logitsArray(0), full), "one block is not the whole model")
+    }
+
+    @Test func refusalsAreClearAndEvaluateNothing() throws {
+        let model = try TinyModel.model()
+        let ctx = InferenceContext(model: model, capacity: 16, maxBatch: 8)
+        #expect(throws: InferenceError.contextFull(needed: 20, capacity: 16)) { try ctx.evaluate(Array(repeating: 1, count: 20), logitsFor: []) }
+        #expect(throws: InferenceError.invalidToken(260, vocabulary: 260)) { try ctx.evaluate([260], logitsFor: []) }
+        #expect(throws: InferenceError.invalidTree("token 1 has parent 1; parents must come earlier in the batch")) {
+            try ctx.evaluate([1, 2], parents: [-1, 1], logitsFor: [])
+        }
+        #expect(throws: InferenceError.batchTooLarge(9, maximum: 8)) { try ctx.evaluate(Array(repeating: 1, count: 9), parents: Array(-1..<8), logitsFor: []) }
+        #expect(throws: InferenceError.invalidRow(3, batch: 2)) { try ctx.evaluate([1, 2], logitsFor: [3]) }
+        #expect(ctx.length == 0)
+        #expect(InferenceError.contextFull(needed: 20, capacity: 16).description.contains("--ctx"))
+    }
+
+    @Test func unsupportedModelsAreNamed() throws {
+        func load(_ bytes: [UInt8]) throws { _ = try TransformerModel(file: GGUFFile(file: MappedFile(bytes: bytes, name: "bad.gguf"))) }
+        #expect(throws: ModelLoadError(path: "bad.gguf", "unsupported architecture 'mamba' (supported: qwen2, llama)")) {
+            try load(TinyModel.bytes(architecture: "mamba"))
+        }
+        #expect(throws: ModelLoadError(path: "bad.gguf", "tensor output.weight has type Q2_K, which the engine does not compute with (supported: F32, F16, BF16, Q4_0, Q5_0, Q8_0, Q4_K, Q5_K, Q6_K)")) {
+            try load(TinyModel.bytes(matrixTypes: [Int32(GGMLType.q2_K.rawValue)]))
+        }
+        #expect(throws: ModelLoadError(path: "bad.gguf", "tensor blk.0.attn_q.weight has shape [256, 256], expected [256, 512]")) {
+            try load(TinyModel.bytes { $0.add("qwen2.attention.key_length", .uint32(128)) })
+        }
+    }
+}
