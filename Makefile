@@ -9,11 +9,11 @@ BIN     := .build/release/speculum
 DEFAULT_MODELS := qwen2.5-coder-1.5b-instruct-q4_k_m qwen2.5-coder-0.5b-instruct-q4_k_m
 ALL_MODELS     := $(DEFAULT_MODELS) gemma-3-270m-q4_k_m
 
-.PHONY: run test deps build models models-all unit-tests cli-check fixtures clean
+.PHONY: run test deps build models models-all unit-tests cli-check fixtures reference-fixtures bench clean
 
-## The main job (until the playground exists: inspect the default target).
+## The main job (until the playground exists: a short generation with the default target).
 run: deps build models
-	$(BIN) inspect $(firstword $(DEFAULT_MODELS))
+	$(BIN) generate --prompt 'def quicksort(items):' --max-tokens 64
 
 ## Everything CI checks: unit and real-model tests (release build: the real-model tests need it), then the CLI's errors.
 test: deps build models-all unit-tests cli-check
@@ -46,6 +46,18 @@ fixtures: models
 	.build/fixtures-venv/bin/pip install --quiet gguf==0.19.0 tokenizers
 	.build/fixtures-venv/bin/python scripts/fixtures/make_tokenizer_fixtures.py \
 	  "$$($(BIN) models path qwen2.5-coder-0.5b-instruct-q4_k_m)" Tests/SpeculumEngineTests/Fixtures/qwen2-tokenizer.json
+
+## Regenerate the forward-pass reference fixtures with the numpy reference (minutes; needs PyPI: numpy, gguf, tokenizers).
+reference-fixtures: models
+	python3 -m venv .build/fixtures-venv
+	.build/fixtures-venv/bin/pip install --quiet numpy gguf==0.19.0 tokenizers
+	for m in 0.5b 1.5b; do .build/fixtures-venv/bin/python scripts/reference/make_forward_fixtures.py \
+	  "$$($(BIN) models path qwen2.5-coder-$$m-instruct-q4_k_m)" Tests/SpeculumEngineTests/Fixtures/forward-qwen2.5-coder-$$m.json \
+	  --perplexity data/perplexity-eval.txt; done
+
+## Engine speed on this machine (not part of the tests).
+bench: build models
+	$(BIN) bench engine --json .build/bench-engine.json
 
 clean:
 	rm -rf .build

@@ -104,3 +104,12 @@ void ck_dequantize_row(int type, const void *src, float *dst, int64_t n) {
     // The scalar dequantizers auto-vectorise well at -O3; they are the exact path, not the hot one.
     ck_dequantize_row_ref(type, src, dst, n);
 }
+
+double ck_sum_f32(const float *x, int64_t n) {
+#if defined(__x86_64__)
+    if (use_avx2()) return ck_sum_f32_avx2(x, n);
+#endif
+    double s = 0;
+    for (int64_t i = 0; i < n; i++) s += x[i];
+    return s;
+}

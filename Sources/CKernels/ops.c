@@ -197,3 +197,20 @@ void ck_attention(ck_pool *pool, const float *q, const float *k, const float *v,
     atomic_init(&job.next, 0);
     ck_pool_run(pool, attention_task, &job);
 }
+
+// ---- read bandwidth --------------------------------------------------------------------------------
+typedef struct { const float *x; int64_t n; double partial[8]; } sum_job;
+
+static void sum_task(void *p, int ith, int nth) {
+    sum_job *job = p;
+    const int64_t a = job->n * ith / nth, b = job->n * (ith + 1) / nth;
+    job->partial[ith < 8 ? ith : 7] = ck_sum_f32(job->x + a, b - a);
+}
+
+double ck_parallel_sum_f32(ck_pool *pool, const float *x, int64_t n) {
+    sum_job job = {.x = x, .n = n};
+    ck_pool_run(pool, sum_task, &job);
+    double s = 0;
+    for (int i = 0; i < 8; i++) s += job.partial[i];
+    return s;
+}

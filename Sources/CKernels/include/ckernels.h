@@ -104,6 +104,11 @@ void ck_geglu(const float *g, const float *u, float *y, int64_t n);
 void ck_attention(ck_pool *pool, const float *q, const float *k, const float *v, const uint8_t *mask,
                   int n, int n_kv, int n_head, int n_head_kv, int hd, float scale, float *out);
 
+// ---- measuring ------------------------------------------------------------------------------------
+// Sums of floats that stream memory as fast as the cores can read it (bandwidth probes, not exact sums).
+double ck_sum_f32(const float *x, int64_t n);
+double ck_parallel_sum_f32(ck_pool *pool, const float *x, int64_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,4 +11,5 @@ float ck_dot_q5_0_q8_0_avx2(int64_t n, const void *x, const void *y);
 float ck_dot_q4_K_q8_K_avx2(int64_t n, const void *x, const void *y);
 float ck_dot_q5_K_q8_K_avx2(int64_t n, const void *x, const void *y);
 float ck_dot_q6_K_q8_K_avx2(int64_t n, const void *x, const void *y);
+double ck_sum_f32_avx2(const float *x, int64_t n);
 #endif

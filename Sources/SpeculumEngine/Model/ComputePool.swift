@@ -15,6 +15,9 @@ public final class ComputePool: @unchecked Sendable {
 
     deinit { ck_pool_destroy(raw) }
 
+    /// The SIMD level the kernels dispatch to ("avx2" or "scalar").
+    public static var simd: String { String(cString: ck_simd_name()) }
+
     /// A pool sized to the machine, shared by default.
     public static let shared = ComputePool()
 }

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import SpeculumEngine
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure speed. `bench engine`: the forward pass of each model on this machine.",
+        subcommands: [EngineBenchCommand.self])
+}
+
+struct EngineBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine",
+        abstract: "Prompt processing, decode, verify cost T(n)/T(1), peak memory and read bandwidth, per model.",
+        discussion: "Each figure is reported as min / median over --repeat runs in this process.")
+
+    @Option(help: "Comma-separated model names or paths (default: the default target and draft).")
+    var models: String = "\(ModelRegistry.defaultTarget),\(ModelRegistry.defaultDraft)"
+
+    @Option(name: .customLong("repeat"), help: "Runs per model (1–20).")
+    var repeats: Int = 3
+
+    @Option(help: "Worker threads (1–64; default: one per core).")
+    var threads: Int?
+
+    @Flag(help: "Exact arithmetic instead of 8-bit activations.")
+    var exact = false
+
+    @Option(help: "Also write every figure to this JSON file.")
+    var json: String?
+
+    func validate() throws {
+        guard (1...20).contains(repeats) else { throw ValidationError("--repeat \(repeats) is out of range (allowed: 1 to 20)") }
+        if let t = threads, !(1...64).contains(t) { throw ValidationError("--threads \(t) is out of range (allowed: 1 to 64)") }
+    }
+
+    func run() throws {
+        let pool = threads.map { ComputePool(threads: $0) } ?? .shared
+        let text = (0..<400).map { "The quick brown fox number \($0) jumps over the lazy dog; " }.joined()
+        var report: [String: [EngineMeasurement]] = [:]
+        var bandwidths: [Double] = []
+        for name in models.split(separator: ",").map(String.init) {
+            let loaded = try LoadedModel(name)
+            let tokens = loaded.tokenizer.encode(text)
+            var runs: [EngineMeasurement] = []
+            for r in 0..<repeats {
+                bandwidths.append(EngineBenchmark.readBandwidth(pool: pool))
+                runs.append(try EngineBenchmark.run(loaded, tokens: tokens, arithmetic: exact ? .exact : .quantizedActivations, pool: pool))
+                FileHandle.standardError.write(Data("[\(name)] run \(r + 1)/\(repeats): decode \(String(format: "%.1f", runs.last!.decodeTokensPerSecond)) tok/s\n".utf8))
+            }
+            report[name] = runs
+            printTable(name: name, runs: runs, bandwidth: bandwidths.max()!)
+        }
+        let peak = EngineBenchmark.peakResidentBytes()
+        print(String(format: "read bandwidth (best of 5 two-thread sums over 1 GiB, per run): min %.1f / median %.1f GB/s; peak RSS %.0f MiB",
+                     bandwidths.min()!, median(bandwidths), Double(peak) / 1048576))
+        if let json {
+            struct Output: Encodable {
+                let machineThreads: Int, simd: String, readBandwidthGBPerSecond: [Double], peakResidentBytes: Int
+                let runs: [String: [EngineMeasurement]]
+            }
+            let out = Output(machineThreads: pool.threads, simd: ComputePool.simd, readBandwidthGBPerSecond: bandwidths,
+                             peakResidentBytes: peak, runs: report)
+            try Data(try jsonString(out, pretty: true).utf8).write(to: URL(fileURLWithPath: json), options: .atomic)
+        }
+    }
+
+    func median(_ v: [Double]) -> Double { let s = v.sorted(); return s[s.count / 2] }
+
+    func printTable(name: String, runs: [EngineMeasurement], bandwidth: Double) {
+        func row(_ label: String, _ values: [Double], _ unit: String) {
+            print("  \(label.rightPad(28)) \(String(format: "%8.2f", values.min()!)) / \(String(format: "%8.2f", median(values))) \(unit)")
+        }
+        print("\(name)  (\(runs[0].arithmetic), \(runs[0].threads) threads; min / median of \(runs.count))")
+        for n in runs[0].promptTokensPerSecond.keys.sorted(by: { Int($0)! < Int($1)! }) {
+            row("prompt processing pp\(n)", runs.map { $0.promptTokensPerSecond[n]! }, "tok/s")
+        }
+        row("decode (128 tokens)", runs.map(\.decodeTokensPerSecond), "tok/s")
+        row("decode weight traffic", runs.map(\.decodeWeightGBPerSecond), "GB/s")
+        row("  share of read bandwidth", runs.map { $0.decodeWeightGBPerSecond / bandwidth * 100 }, "%")
+        row("verify T(1)", runs.map { $0.verifySecondsForOne * 1000 }, "ms")
+        for n in runs[0].verifyCost.keys.sorted(by: { Int($0)! < Int($1)! }) where n != "1" {
+            row("verify T(\(n))/T(1)", runs.map { $0.verifyCost[n]! }, "")
+        }
+    }
+}

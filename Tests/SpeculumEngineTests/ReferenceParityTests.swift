@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+import SpeculumEngine
+
+/// Fixtures from scripts/reference/make_forward_fixtures.py (an independent numpy forward pass).
+struct ForwardFixture: Decodable {
+    struct Position: Decodable { let ids: [Int]; let logits: [Double] }
+    struct ModeCase: Decodable { let positions: [Position]; let greedy: [Int]; let greedy_margins: [Double] }
+    struct Prompt: Decodable { let text: String; let special: Bool; let ids: [Int]; let exact: ModeCase; let q8: ModeCase }
+    struct Chunk: Decodable { let nll: Double; let count: Int }
+    struct PPL: Decodable { let ctx: Int; let tokens: Int; let exact: [Chunk] }
+    let prompts: [Prompt]
+    let perplexity: PPL?
+
+    static func load(_ model: String) -> ForwardFixture? {
+        let url = TestSupport.fixtures.appendingPathComponent("forward-\(model).json")
+        guard let d = try? Data(contentsOf: url) else { return nil }
+        return try? JSONDecoder().decode(ForwardFixture.self, from: d)
+    }
+}
+
+struct ParityCase: Sendable, CustomStringConvertible {
+    let model: String       // registry name
+    let fixture: String     // fixture file stem
+    let exact: Bool
+    var description: String { "\(fixture) \(exact ? "exact" : "q8")" }
+
+    /// Largest allowed |Δlogit| over the reference's top-20, and the top-1/top-2 margin under which a
+    /// position counts as a near-tie. The exact path gets the issue's 0.1 / 0.05. The 8-bit path is
+    /// discontinuous: activations that agree to 1e-6 still round to different 8-bit values now and then,
+    /// and the numpy reference's own 8-bit mode moves by up to 0.47 when only its BLAS precision changes
+    /// (f32 vs f64 products; its exact mode moves < 0.0005). No implementation can beat that noise floor,
+    /// so the 8-bit comparison uses 0.5 for both.
+    var bound: Double { exact ? 0.1 : 0.5 }
+    var nearTie: Double { exact ? 0.05 : 0.5 }
+}
+
+/// Models are large: each is loaded once for the whole suite.
+let parityModels: [String: LoadedModel] = {
+    var out: [String: LoadedModel] = [:]
+    for name in ["qwen2.5-coder-0.5b-instruct-q4_k_m", "qwen2.5-coder-1.5b-instruct-q4_k_m"] {
+        if TestSupport.realModel(name) != nil { out[name] = try? LoadedModel(name) }
+    }
+    return out
+}()
+
+@Suite(.serialized) struct ReferenceParityTests {
+    static let cases: [ParityCase] = [false, true].flatMap { exact in
+        [ParityCase(model: "qwen2.5-coder-0.5b-instruct-q4_k_m", fixture: "qwen2.5-coder-0.5b", exact: exact),
+         ParityCase(model: "qwen2.5-coder-1.5b-instruct-q4_k_m", fixture: "qwen2.5-coder-1.5b", exact: exact)]
+    }
+
+    @Test(arguments: cases)
+    func logitsAndGreedyTokensMatchTheReference(_ c: ParityCase) throws {
+        guard let loaded = parityModels[c.model] else { return }
+        let fixture = try #require(ForwardFixture.load(c.fixture), "fixture forward-\(c.fixture).json")
+        let ctx = InferenceContext(model: loaded.model, capacity: 256, arithmetic: c.exact ? .exact : .quantizedActivations)
+        var worst = 0.0, total = 0.0, count = 0
+        for p in fixture.prompts {
+            let mode = c.exact ? p.exact : p.q8
+            #expect(loaded.tokenizer.encode(p.text, parseSpecial: p.special) == p.ids, "tokens of \(p.text.debugDescription)")
+            ctx.truncate(to: 0)
+            try ctx.evaluate(p.ids, logitsFor: Array(0..<p.ids.count))
+            for (i, ref) in mode.positions.enumerated() {
+                let logits = ctx.logits(i)
+                for (id, value) in zip(ref.ids, ref.logits) {
+                    let d = abs(Double(logits[id]) - value)
+                    worst = max(worst, d)
+                    total += d
+                    count += 1
+                    #expect(d <= c.bound, "\(c) \(p.text.prefix(20).debugDescription) position \(i) token \(id): \(logits[id]) vs \(value)")
+                }
+                let refMargin = ref.logits[0] - ref.logits[1]
+                if refMargin >= c.nearTie {
+                    #expect(Sampler.argmax(logits) == ref.ids[0], "\(c) position \(i): top-1")
+                } else {  // a near-tie: which wins is not meaningful; the two stay within the bound of each other
+                    #expect(abs(Double(logits[ref.ids[0]] - logits[ref.ids[1]])) <= c.nearTie + 2 * c.bound, "\(c) position \(i): near-tie margin")
+                }
+            }
+            // The 32-token greedy continuation.
+            var token = Sampler.argmax(ctx.logits(p.ids.count - 1))
+            for k in 0..<mode.greedy.count {
+                if token != mode.greedy[k] {
+                    if mode.greedy_margins[k] < c.nearTie {
+                        print("note: \(c) \(p.text.prefix(20).debugDescription): step \(k) is a near-tie (margin \(mode.greedy_margins[k])); compared up to there")
+                    } else {
+                        Issue.record("\(c) \(p.text.prefix(20).debugDescription): greedy step \(k) gave \(token), the reference \(mode.greedy[k])")
+                    }
+                    break
+                }
+                try ctx.evaluate([token], logitsFor: [0])
+                token = Sampler.argmax(ctx.logits(0))
+            }
+        }
+        print("parity \(c): |Δlogit| over the reference top-20: largest \(String(format: "%.4f", worst)), mean \(String(format: "%.4f", total / Double(max(count, 1))))")
+    }
+
+    @Test(arguments: ["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"])
+    func perplexityOnTheExactPathIsWithinOnePercent(_ stem: String) throws {
+        guard let loaded = parityModels["\(stem)-instruct-q4_k_m"] else { return }
+        let fixture = try #require(ForwardFixture.load(stem)?.perplexity, "perplexity in forward-\(stem).json")
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("data/perplexity-eval.txt")
+        var text = try String(contentsOf: url, encoding: .utf8)
+        if text.hasSuffix("\n") { text.removeLast() }
+        let tokens = loaded.tokenizer.encode(text, addSpecial: false, parseSpecial: false)
+        #expect(tokens.count == fixture.tokens)
+        let chunks = 2  // the whole text takes minutes on the exact path; the closing note reports all of it
+        let ctx = InferenceContext(model: loaded.model, capacity: fixture.ctx, maxBatch: fixture.ctx, arithmetic: .exact)
+        let ours = try Perplexity.evaluate(ctx, tokens: tokens, ctx: fixture.ctx, maxChunks: chunks)
+        let refChunks = fixture.exact.prefix(chunks)
+        let reference = exp(refChunks.reduce(0) { $0 + $1.nll } / Double(refChunks.reduce(0) { $0 + $1.count }))
+        print("perplexity \(stem) (exact, \(chunks) chunks of \(fixture.ctx)): ours \(ours.perplexity), reference \(reference)")
+        #expect(abs(ours.perplexity / reference - 1) < 0.01)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
