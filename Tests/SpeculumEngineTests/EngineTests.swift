@@ -160,3 +160,56 @@ func bitwiseEqual(_ a: [Float], _ b: [Float]) -> Bool {
         }
     }
 }
+
+@Suite struct TinyModelSessionTests {
+    func loaded(_ bytes: [UInt8], name: String) throws -> (TransformerModel, any Tokenizer) {
+        let file = try GGUFFile(file: MappedFile(bytes: bytes, name: name))
+        return (try TransformerModel(file: file), try makeTokenizer(for: file))
+    }
+
+    @Test func tiedEmbeddingsServeAsTheLMHead() throws {
+        let (model, _) = try loaded(TinyModel.bytes(seed: 8, tiedOutput: true), name: "tied.gguf")
+        #expect(model.tiedEmbedding)
+        let ctx = InferenceContext(model: model, capacity: 32)
+        try ctx.evaluate([1, 2, 3], logitsFor: [2])
+        #expect(ctx.logitsArray(0).count == 260 && ctx.logitsArray(0).allSatisfy { $0.isFinite })
+        let (untied, _) = try loaded(TinyModel.bytes(seed: 8), name: "untied.gguf")
+        #expect(!untied.tiedEmbedding)
+        #expect(model.bytesPerToken > untied.bytesPerToken - 260 * 256 * 4, "a tied head counts the embedding as read per token")
+    }
+
+    /// generate and perplexity on a llama-architecture file the test writes.
+    @Test func generateAndPerplexityRunOnALlamaFile() throws {
+        let (model, tokenizer) = try loaded(TinyModel.bytes(architecture: "llama", seed: 9), name: "tiny-llama.gguf")
+        let ctx = InferenceContext(model: model, capacity: 256)
+        var greedy = Generator(context: ctx, tokenizer: tokenizer, sampler: Sampler(SamplerSettings()))
+        let prompt = tokenizer.encode("the theory in the")
+        let a = try greedy.run(prompt: prompt, maxTokens: 12)
+        #expect(a.ids.count == 12 || a.stopReason == .endOfGeneration)
+        var again = Generator(context: ctx, tokenizer: tokenizer, sampler: Sampler(SamplerSettings()))
+        #expect(try again.run(prompt: prompt, maxTokens: 12).ids == a.ids, "greedy is deterministic")
+        var sampled = Generator(context: ctx, tokenizer: tokenizer, sampler: Sampler(SamplerSettings(temperature: 1, seed: 42)))
+        let s1 = try sampled.run(prompt: prompt, maxTokens: 12).ids
+        var sampled2 = Generator(context: ctx, tokenizer: tokenizer, sampler: Sampler(SamplerSettings(temperature: 1, seed: 42)))
+        #expect(try sampled2.run(prompt: prompt, maxTokens: 12).ids == s1, "the same seed gives the same sample")
+        let text = tokenizer.encode(String(repeating: "the theory in the thin heather, ", count: 20))
+        let ppl = try Perplexity.evaluate(ctx, tokens: text, ctx: 64, maxChunks: 3)
+        #expect(ppl.chunks == 3 && ppl.scored == 3 * 31)
+        #expect(ppl.perplexity > 1 && ppl.perplexity < 1e6)
+    }
+
+    @Test func stopStringsCutTheText() throws {
+        let (model, tokenizer) = try loaded(TinyModel.bytes(seed: 10), name: "tiny.gguf")
+        let ctx = InferenceContext(model: model, capacity: 256)
+        var free = Generator(context: ctx, tokenizer: tokenizer, sampler: Sampler(SamplerSettings()))
+        let full = try free.run(prompt: tokenizer.encode("in the"), maxTokens: 40)
+        guard full.text.count > 6 else { return }
+        let stop = String(full.text.dropFirst(3).prefix(2))
+        var stopping = Generator(context: ctx, tokenizer: tokenizer, sampler: Sampler(SamplerSettings()), stopStrings: [stop])
+        var streamed = ""
+        let cut = try stopping.run(prompt: tokenizer.encode("in the"), maxTokens: 40) { streamed += $0 }
+        #expect(cut.stopReason == .stopString)
+        #expect(cut.text == String(full.text[..<full.text.range(of: stop)!.lowerBound]))
+        #expect(streamed == cut.text, "the stream never shows the stop string")
+    }
+}

@@ -25,13 +25,15 @@ struct ParityCase: Sendable, CustomStringConvertible {
     let exact: Bool
     var description: String { "\(fixture) \(exact ? "exact" : "q8")" }
 
-    /// Largest allowed |Δlogit| over the reference's top-20, and the top-1/top-2 margin under which a
-    /// position counts as a near-tie. The exact path gets the issue's 0.1 / 0.05. The 8-bit path is
-    /// discontinuous: activations that agree to 1e-6 still round to different 8-bit values now and then,
-    /// and the numpy reference's own 8-bit mode moves by up to 0.47 when only its BLAS precision changes
-    /// (f32 vs f64 products; its exact mode moves < 0.0005). No implementation can beat that noise floor,
-    /// so the 8-bit comparison uses 0.5 for both.
-    var bound: Double { exact ? 0.1 : 0.5 }
+    /// Largest allowed |Δlogit| over the reference's top-20, the largest allowed mean, and the top-1/top-2
+    /// margin under which a position counts as a near-tie. The exact path gets the issue's 0.1 / 0.05.
+    /// The 8-bit path is discontinuous: activations that agree to 1e-6 still round to different 8-bit
+    /// values now and then. The numpy reference's own 8-bit mode, with only its BLAS precision changed
+    /// (f32 vs f64 products), moves its top-20 logits by up to 0.39 (1.5B) / 0.33 (0.5B), mean ≈ 0.055,
+    /// while its exact mode moves < 0.0005. No implementation can beat that floor, so the 8-bit path is
+    /// held to about twice it: max 0.75, mean 0.1, near-ties under 0.5.
+    var bound: Double { exact ? 0.1 : 0.75 }
+    var meanBound: Double { exact ? 0.01 : 0.1 }
     var nearTie: Double { exact ? 0.05 : 0.5 }
 }
 
@@ -92,6 +94,7 @@ let parityModels: [String: LoadedModel] = {
                 token = Sampler.argmax(ctx.logits(0))
             }
         }
+        #expect(total / Double(max(count, 1)) <= c.meanBound, "\(c): mean |Δlogit|")
         print("parity \(c): |Δlogit| over the reference top-20: largest \(String(format: "%.4f", worst)), mean \(String(format: "%.4f", total / Double(max(count, 1))))")
     }
 

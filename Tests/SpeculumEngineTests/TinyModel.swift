@@ -23,7 +23,8 @@ enum TinyModel {
 
     /// GGUF bytes. `types` gives the type of each kind of matrix; `tokenizerModel` lets tests break it.
     static func bytes(architecture: String = "qwen2", seed: UInt64 = 1, matrixTypes: [Int32]? = nil,
-                      tokenizerModel: String = "gpt2", contextLength: Int = 512, edit: (inout GGUFWriter) -> Void = { _ in }) -> [UInt8] {
+                      tokenizerModel: String = "gpt2", contextLength: Int = 512, tiedOutput: Bool = false,
+                      edit: (inout GGUFWriter) -> Void = { _ in }) -> [UInt8] {
         var rng = SplitMix64(seed: seed)
         let vocab = vocabulary()
         var w = GGUFWriter()
@@ -87,7 +88,7 @@ enum TinyModel {
             matrix(p + "ffn_down.weight", inputs: feedForward, outputs: embedding)
         }
         vector("output_norm.weight", embedding, around: 1, spread: 0.2)
-        matrix("output.weight", inputs: embedding, outputs: vocab.count)
+        if !tiedOutput { matrix("output.weight", inputs: embedding, outputs: vocab.count) }
         return w.bytes()
     }
 
