@@ -13,8 +13,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "fixtures"))
-from make_tokenizer_fixtures import build  # the reference tokenizer, configured like llama.cpp
-from gguf import GGUFReader
+from make_tokenizer_fixtures import reference_tokenizers  # configured like llama.cpp
 from reference_forward import Model
 
 PROMPTS = [
@@ -22,19 +21,6 @@ PROMPTS = [
     ("The capital of France is Paris. The capital of Italy is", False),
     ("<|im_start|>user\nWrite a haiku about the sea.<|im_end|>\n<|im_start|>assistant\n", True),
 ]
-
-
-def tokenizers_for(path):
-    r = GGUFReader(path)
-    f = lambda k: [bytes(r.fields[k].parts[i]).decode("utf-8") for i in r.fields[k].data]
-    tokens = f("tokenizer.ggml.tokens")
-    merges = [tuple(m.split(" ", 1)) for m in f("tokenizer.ggml.merges")]
-    tf = r.fields["tokenizer.ggml.token_type"]
-    types = [int(tf.parts[i][0]) for i in tf.data]
-    vocab = {t: i for i, t in enumerate(tokens)}
-    user = [t for t, ty in zip(tokens, types) if ty == 4]
-    control = [t for t, ty in zip(tokens, types) if ty == 3]
-    return build(vocab, merges, user), build(vocab, merges, user + control)
 
 
 def prompt_case(model, ids, mode):
@@ -78,7 +64,7 @@ def main():
     text_path = sys.argv[sys.argv.index("--perplexity") + 1] if "--perplexity" in sys.argv else None
     t0 = time.time()
     model = Model(path)
-    plain, special = tokenizers_for(path)
+    plain, special, _ = reference_tokenizers(path)
     print(f"loaded {path} in {time.time() - t0:.0f} s", flush=True)
     result = {"model": os.path.basename(path), "prompts": []}
     for text, sp in PROMPTS:
