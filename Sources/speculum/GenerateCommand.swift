@@ -63,7 +63,7 @@ struct GenerateCommand: ParsableCommand {
         } else {
             ids = loaded.tokenizer.encode(text)
         }
-        guard !ids.isEmpty else { throw ValidationError("--prompt is empty: give at least one character of text") }
+        guard !ids.isEmpty else { throw CommandError("--prompt is empty: give at least one character of text") }
         var generator = Generator(context: context, tokenizer: loaded.tokenizer, sampler: Sampler(settings), stopStrings: stop)
         let result = try generator.run(prompt: ids, maxTokens: maxTokens) { piece in
             if !json {

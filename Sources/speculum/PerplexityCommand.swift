@@ -32,9 +32,9 @@ struct PerplexityCommand: ParsableCommand {
 
     func run() throws {
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw ValidationError("\(file): cannot read the file")
+            throw CommandError("\(file): cannot read the file")
         }
-        guard var text = String(validating: data, as: UTF8.self) else { throw ValidationError("\(file): not valid UTF-8 text") }
+        guard var text = String(validating: data, as: UTF8.self) else { throw CommandError("\(file): not valid UTF-8 text") }
         if text.hasSuffix("\n") { text.removeLast() }
         var options = model
         options.ctx = max(options.ctx, chunkSize)

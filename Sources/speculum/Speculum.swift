@@ -18,3 +18,9 @@ struct Speculum: ParsableCommand {
 func resolveModel(_ nameOrPath: String) throws -> String {
     try ModelStore().resolve(nameOrPath)
 }
+
+/// A failure while running a command (not a usage mistake): printed as one `Error:` line.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
