@@ -9,7 +9,7 @@ BIN     := .build/release/speculum
 DEFAULT_MODELS := qwen2.5-coder-1.5b-instruct-q4_k_m qwen2.5-coder-0.5b-instruct-q4_k_m
 ALL_MODELS     := $(DEFAULT_MODELS) gemma-3-270m-q4_k_m
 
-.PHONY: run test deps build models models-all unit-tests cli-check fixtures reference-fixtures bench clean
+.PHONY: run test deps build models models-all unit-tests cli-check fixtures reference-fixtures bench compare clean
 
 ## The main job (until the playground exists: a short generation with the default target).
 run: deps build models
@@ -54,6 +54,13 @@ reference-fixtures: models
 	for m in 0.5b 1.5b; do .build/fixtures-venv/bin/python scripts/reference/make_forward_fixtures.py \
 	  "$$($(BIN) models path qwen2.5-coder-$$m-instruct-q4_k_m)" Tests/SpeculumEngineTests/Fixtures/forward-qwen2.5-coder-$$m.json \
 	  --perplexity data/perplexity-eval.txt; done
+
+## llama.cpp against Speculum, same files and threads, interleaved (not part of CI: builds llama.cpp
+## from source through pip once, ~11 minutes on 2 cores).
+compare: build models
+	test -x .build/compare-venv/bin/python || python3 -m venv .build/compare-venv
+	.build/compare-venv/bin/python -c 'import llama_cpp' 2>/dev/null || .build/compare-venv/bin/pip install --quiet llama-cpp-python==0.3.36
+	scripts/compare/compare.sh $(BIN) .build/compare-venv/bin/python 3
 
 ## Engine speed on this machine (not part of the tests).
 bench: build models
