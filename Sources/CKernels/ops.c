@@ -44,13 +44,12 @@ static int64_t next_tile(matmul_job *job, int ith, int nth) {
 static void matmul_task(void *p, int ith, int nth) {
     matmul_job *job = p;
     const ck_matrix *w = job->w;
-    const int64_t cols = w->cols, rows = w->rows, ntiles = (rows + ROW_TILE - 1) / ROW_TILE;
+    const int64_t cols = w->cols, rows = w->rows;
     const int exact = job->mode == CK_EXACT && w->type != CK_F32;
     const ck_vec_dot_fn dot = ck_vec_dot_kernel(w->type);
     float *deq = exact ? ck_pool_scratch(job->pool, ith, cols * ROW_TILE) : NULL;  // (ROW_TILE, cols)
     // Each thread walks its own contiguous range of tiles first (one long sequential stream for the
     // hardware prefetcher), then steals what is left of the other ranges.
-    (void)ntiles;
     for (;;) {
         const int64_t t = next_tile(job, ith, nth);
         if (t < 0) break;

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 import SpeculumEngine
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Fixtures from scripts/reference/make_forward_fixtures.py (an independent numpy forward pass).
 struct ForwardFixture: Decodable {
@@ -117,7 +120,3 @@ let parityModels: [String: LoadedModel] = {
         #expect(abs(ours.perplexity / reference - 1) < 0.01)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// Settings of the sampling chain: temperature, then top-k, top-p and min-p filters.
 public struct SamplerSettings: Sendable, Equatable {
     /// 0 means greedy (argmax); the filters are then irrelevant.
@@ -120,7 +123,3 @@ public struct Sampler: Sendable {
         return d[d.count - 1].token
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

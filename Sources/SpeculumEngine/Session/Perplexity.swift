@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// Perplexity as llama.cpp's tool computes it: the text is cut into chunks of `ctx` tokens, each
 /// evaluated from an empty cache, and the predictions of the second half of each chunk are scored
 /// (positions ctx/2 … ctx−2 predicting the next token). BOS replaces each chunk's first token when the
@@ -42,7 +45,3 @@ public enum Perplexity {
         return PerplexityResult(perplexity: exp(total / Double(count)), tokens: tokens.count, chunks: chunks, scored: count, chunkNLL: nll)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif
