@@ -83,7 +83,7 @@ struct GenerateCommand: ParsableCommand {
                                         decodeTokensPerSecond: result.decodeTokensPerSecond,
                                         arithmetic: model.exact ? "exact" : "q8-activations")))
         } else {
-            print()
+            FileHandle.standardOutput.write(Data("\n".utf8))  // unbuffered, like the text: before the summary
             FileHandle.standardError.write(Data(String(format: "[%d prompt tokens, %.1f tok/s prefill; %d generated, %.1f tok/s; stop: %@]\n",
                 result.promptIDs.count, result.prefillTokensPerSecond, result.ids.count, result.decodeTokensPerSecond,
                 result.stopReason.rawValue).utf8))
