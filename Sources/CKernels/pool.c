@@ -25,6 +25,7 @@ struct ck_pool {
     int n;
     pthread_t *threads;
     scratch_t *scratch;  // one per thread (index 0 = the caller)
+    pthread_mutex_t run_lock;  // one job at a time: callers on different threads take turns
     pthread_mutex_t mutex;
     pthread_cond_t wake;
     atomic_uint generation;  // bumped for every run
@@ -67,6 +68,7 @@ ck_pool *ck_pool_create(int nthreads) {
     ck_pool *pool = calloc(1, sizeof(ck_pool));
     pool->n = nthreads;
     pool->scratch = calloc((size_t)nthreads, sizeof(scratch_t));
+    pthread_mutex_init(&pool->run_lock, NULL);
     pthread_mutex_init(&pool->mutex, NULL);
     pthread_cond_init(&pool->wake, NULL);
     pool->threads = calloc((size_t)nthreads, sizeof(pthread_t));
@@ -87,6 +89,7 @@ void ck_pool_destroy(ck_pool *pool) {
     pthread_mutex_unlock(&pool->mutex);
     for (int i = 1; i < pool->n; i++) pthread_join(pool->threads[i], NULL);
     for (int i = 0; i < pool->n; i++) free(pool->scratch[i].data);
+    pthread_mutex_destroy(&pool->run_lock);
     pthread_mutex_destroy(&pool->mutex);
     pthread_cond_destroy(&pool->wake);
     free(pool->threads);
@@ -97,8 +100,16 @@ void ck_pool_destroy(ck_pool *pool) {
 int ck_pool_size(const ck_pool *pool) { return pool ? pool->n : 1; }
 
 void ck_pool_run(ck_pool *pool, ck_task_fn fn, void *ctx) {
-    if (!pool || pool->n == 1) {
+    if (!pool) {
         fn(ctx, 0, 1);
+        return;
+    }
+    // Two callers (two inference contexts on different threads) must not interleave: the job slot,
+    // the pending count and the per-thread scratch all belong to one job at a time.
+    pthread_mutex_lock(&pool->run_lock);
+    if (pool->n == 1) {
+        fn(ctx, 0, 1);
+        pthread_mutex_unlock(&pool->run_lock);
         return;
     }
     pool->fn = fn;
@@ -112,6 +123,7 @@ void ck_pool_run(ck_pool *pool, ck_task_fn fn, void *ctx) {
     pthread_mutex_unlock(&pool->mutex);
     fn(ctx, 0, pool->n);
     while (atomic_load_explicit(&pool->pending, memory_order_acquire) > 0) CPU_RELAX();
+    pthread_mutex_unlock(&pool->run_lock);
 }
 
 float *ck_pool_scratch(ck_pool *pool, int ith, int64_t floats) {

@@ -213,3 +213,27 @@ func bitwiseEqual(_ a: [Float], _ b: [Float]) -> Bool {
         #expect(streamed == cut.text, "the stream never shows the stop string")
     }
 }
+
+@Suite struct SharedPoolTests {
+    /// Contexts on different threads sharing one pool take turns: each of 32 concurrent evaluations equals the
+    /// sequential one bitwise. (Before the pool serialised callers, parallel tests corrupted each other.)
+    @Test func concurrentContextsOnOnePoolGetSequentialResults() async throws {
+        let model = try TinyModel.model(seed: 11)
+        let pool = ComputePool(threads: 2)
+        let prompt: [TokenID] = [72, 101, 108, 108, 111, 44, 32, 119, 111, 114, 108, 100]
+        let run: @Sendable (Arithmetic) throws -> [Float] = { arithmetic in
+            let ctx = InferenceContext(model: model, capacity: 64, maxBatch: 4, arithmetic: arithmetic, pool: pool)
+            try ctx.evaluate(prompt, logitsFor: [prompt.count - 1])
+            return ctx.logitsArray(0)
+        }
+        let expected = [try run(.quantizedActivations), try run(.exact)]
+        let results = try await withThrowingTaskGroup(of: (Int, [Float]).self) { group in
+            for i in 0..<32 { group.addTask { (i % 2, try run(i % 2 == 0 ? .quantizedActivations : .exact)) } }
+            var out: [(Int, [Float])] = []
+            for try await r in group { out.append(r) }
+            return out
+        }
+        #expect(results.count == 32)
+        for (kind, logits) in results { #expect(bitwiseEqual(logits, expected[kind])) }
+    }
+}

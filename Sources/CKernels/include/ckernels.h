@@ -59,7 +59,8 @@ typedef void (*ck_task_fn)(void *ctx, int ith, int nth);
 ck_pool *ck_pool_create(int nthreads);
 void ck_pool_destroy(ck_pool *pool);
 int ck_pool_size(const ck_pool *pool);
-// Runs fn(ctx, ith, nth) on every thread and returns when all are done.
+// Runs fn(ctx, ith, nth) on every thread and returns when all are done. Callers on different threads
+// take turns (a lock spans the call); fn must not call ck_pool_run on the same pool.
 void ck_pool_run(ck_pool *pool, ck_task_fn fn, void *ctx);
 // Per-thread scratch of at least `floats` floats (grown once when too small; not on the hot path after warm-up).
 float *ck_pool_scratch(ck_pool *pool, int ith, int64_t floats);

@@ -2,9 +2,9 @@ import CKernels
 import Foundation
 
 /// The persistent worker threads that split matrix products and attention (one per core by default).
-/// One forward pass uses it at a time: contexts sharing a pool must not evaluate concurrently.
+/// Contexts on different threads may share a pool: their jobs take turns.
 public final class ComputePool: @unchecked Sendable {
-    // @unchecked: the C pool is only driven by one caller at a time (documented above).
+    // @unchecked: the C pool serialises its callers with a lock around each job.
     let raw: OpaquePointer
     public let threads: Int
 
