@@ -20,8 +20,8 @@ typedef struct {
     size_t qrow;
     int vtype;
     ck_pool *pool;
-    atomic_long cursor[8];    // next tile of each thread's range (at most 8 threads share a job)
-    int64_t range_end[8];
+    atomic_long cursor[CK_MAX_THREADS];    // next tile of each thread's range
+    int64_t range_end[CK_MAX_THREADS];
 } matmul_job;
 
 static void quantize_task(void *p, int ith, int nth) {
@@ -81,11 +81,11 @@ size_t ck_matmul_qbuf_size(const ck_matrix *w, int64_t n) {
 void ck_matmul(ck_pool *pool, const ck_matrix *w, const float *x, int64_t n, float *y, int mode, void *qbuf) {
     matmul_job job = {.w = w, .x = x, .n = n, .y = y, .mode = mode, .qx = qbuf, .pool = pool};
     job.vtype = mode == CK_EXACT ? CK_F32 : ck_vec_dot_type(w->type);
-    const int nth = ck_pool_size(pool) < 8 ? ck_pool_size(pool) : 8;
+    const int nth = ck_pool_size(pool);
     const int64_t ntiles = (w->rows + ROW_TILE - 1) / ROW_TILE;
-    for (int i = 0; i < 8; i++) {
-        atomic_init(&job.cursor[i], i < nth ? ntiles * i / nth : 0);
-        job.range_end[i] = i < nth ? ntiles * (i + 1) / nth : 0;
+    for (int i = 0; i < nth; i++) {
+        atomic_init(&job.cursor[i], ntiles * i / nth);
+        job.range_end[i] = ntiles * (i + 1) / nth;
     }
     if (job.vtype != CK_F32) {
         job.qrow = ck_row_size(job.vtype, w->cols);
@@ -198,18 +198,18 @@ void ck_attention(ck_pool *pool, const float *q, const float *k, const float *v,
 }
 
 // ---- read bandwidth --------------------------------------------------------------------------------
-typedef struct { const float *x; int64_t n; double partial[8]; } sum_job;
+typedef struct { const float *x; int64_t n; double partial[CK_MAX_THREADS]; } sum_job;
 
 static void sum_task(void *p, int ith, int nth) {
     sum_job *job = p;
     const int64_t a = job->n * ith / nth, b = job->n * (ith + 1) / nth;
-    job->partial[ith < 8 ? ith : 7] = ck_sum_f32(job->x + a, b - a);
+    job->partial[ith] = ck_sum_f32(job->x + a, b - a);
 }
 
 double ck_parallel_sum_f32(ck_pool *pool, const float *x, int64_t n) {
     sum_job job = {.x = x, .n = n};
     ck_pool_run(pool, sum_task, &job);
     double s = 0;
-    for (int i = 0; i < 8; i++) s += job.partial[i];
+    for (int i = 0; i < ck_pool_size(pool); i++) s += job.partial[i];
     return s;
 }

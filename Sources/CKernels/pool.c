@@ -65,6 +65,7 @@ static void *worker_main(void *p) {
 
 ck_pool *ck_pool_create(int nthreads) {
     if (nthreads < 1) nthreads = 1;
+    if (nthreads > CK_MAX_THREADS) nthreads = CK_MAX_THREADS;
     ck_pool *pool = calloc(1, sizeof(ck_pool));
     pool->n = nthreads;
     pool->scratch = calloc((size_t)nthreads, sizeof(scratch_t));

@@ -53,8 +53,8 @@ struct EngineBenchCommand: ParsableCommand {
             printTable(name: name, runs: runs, bandwidth: bandwidths.max()!)
         }
         let peak = EngineBenchmark.peakResidentBytes()
-        print(String(format: "read bandwidth (best of 5 two-thread sums over 1 GiB, per run): min %.1f / median %.1f GB/s; peak RSS %.0f MiB",
-                     bandwidths.min()!, median(bandwidths), Double(peak) / 1048576))
+        print(String(format: "read bandwidth (best of 5 sums over 1 GiB with %d threads, per run): min %.1f / median %.1f GB/s; peak RSS %.0f MiB",
+                     pool.threads, bandwidths.min()!, median(bandwidths), Double(peak) / 1048576))
         if let json {
             struct Output: Encodable {
                 let machineThreads: Int, simd: String, readBandwidthGBPerSecond: [Double], peakResidentBytes: Int

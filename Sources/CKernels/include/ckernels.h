@@ -55,6 +55,8 @@ const char *ck_simd_name(void);
 // ---- thread pool ---------------------------------------------------------------------------------
 // Persistent workers that spin briefly, then sleep; the calling thread takes part as thread 0.
 typedef struct ck_pool ck_pool;
+// Pools have at most this many threads (larger requests are clamped); per-thread job state is sized by it.
+#define CK_MAX_THREADS 64
 typedef void (*ck_task_fn)(void *ctx, int ith, int nth);
 ck_pool *ck_pool_create(int nthreads);
 void ck_pool_destroy(ck_pool *pool);

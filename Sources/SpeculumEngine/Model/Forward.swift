@@ -40,7 +40,7 @@ extension InferenceContext {
             let end = parents == nil ? min(n, start + maxBatch) : n
             let wanted = rows.enumerated().filter { (start..<end).contains($0.element) }
             forwardChunk(tokens: tokens[start..<end], positions: depth[start..<end].map { base + $0 },
-                         parents: parents, chunkStart: start, batchBase: base,
+                         parents: parents, batchBase: base,
                          outputs: wanted.map { $0.element - start }, firstSlot: nextSlot,
                          capture: options.captureRows.filter { (start..<end).contains($0) }.map { $0 - start },
                          blockLimit: min(options.blockLimit ?? c.blocks, c.blocks))
@@ -52,7 +52,7 @@ extension InferenceContext {
     }
 
     /// One forward pass over at most `maxBatch` tokens; see `evaluate`.
-    private func forwardChunk(tokens: ArraySlice<TokenID>, positions: [Int], parents: [Int]?, chunkStart: Int,
+    private func forwardChunk(tokens: ArraySlice<TokenID>, positions: [Int], parents: [Int]?,
                               batchBase: Int, outputs: [Int], firstSlot: Int, capture: [Int], blockLimit: Int) {
         let c = model.config, b = buffers, n = tokens.count, past = cache.length, seen = past + n
         let E = c.embedding, F = c.feedForward, Q = c.qDim, KV = c.kvDim, R = c.ropeDimensions

@@ -71,7 +71,10 @@ public final class InferenceContext {
     public var length: Int { cache.length }
 
     /// Forgets everything after the first `n` tokens.
-    public func truncate(to n: Int) { cache.length = max(0, min(n, cache.length)) }
+    public func truncate(to n: Int) {
+        cache.length = max(0, min(n, cache.length))
+        lastBatchSize = 0  // the last batch is no longer what keepRows would compact
+    }
 
     /// Keeps `rows` (ascending indices into the last batch) as the continuation of the prefix that
     /// batch was evaluated after, and drops the rest: a tree collapses to its accepted path.
@@ -105,7 +108,7 @@ public struct ForwardOptions: Sendable {
 /// Scratch for one forward pass, sized for the largest batch. Shapes are (rows, columns), row-major.
 final class ForwardBuffers {
     let x, xb, q, k, v, attention, proj, gate, up: UnsafeMutablePointer<Float>
-    // x: (maxBatch, n_embd) residual stream; xb: (maxBatch, max(n_embd, n_ff)) normed input to a matrix
+    // x: (maxBatch, n_embd) residual stream; xb: (maxBatch, n_embd) normed input to a matrix
     // q/attention: (maxBatch, q_dim); k/v: (maxBatch, kv_dim); proj: (maxBatch, n_embd); gate/up: (maxBatch, n_ff)
     let rope: UnsafeMutablePointer<Float>   // (maxBatch, rope_dims): cos then sin per position
     let mask: UnsafeMutablePointer<UInt8>   // (maxBatch, capacity): 1 where a row sees a slot
@@ -114,7 +117,7 @@ final class ForwardBuffers {
 
     init(config c: ModelConfig, maxBatch: Int, capacity: Int, blocks: [BlockWeights], output: WeightMatrix) {
         func floats(_ n: Int) -> UnsafeMutablePointer<Float> { .allocate(capacity: maxBatch * n) }
-        x = floats(c.embedding); xb = floats(max(c.embedding, c.feedForward, c.qDim)); q = floats(c.qDim)
+        x = floats(c.embedding); xb = floats(c.embedding); q = floats(c.qDim)
         k = floats(c.kvDim); v = floats(c.kvDim); attention = floats(c.qDim); proj = floats(c.embedding)
         gate = floats(c.feedForward); up = floats(c.feedForward); rope = floats(c.ropeDimensions)
         all = [x, xb, q, k, v, attention, proj, gate, up, rope]
