@@ -5,10 +5,16 @@ import SpeculumEngine
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Generate text from a prompt (plain autoregressive decoding; greedy at temperature 0).",
-        discussion: "Stops at an end-of-generation token the model declares, at a --stop string, or after --max-tokens.")
+        abstract: "Generate text from a prompt with any decoding strategy (greedy at temperature 0).",
+        discussion: """
+            Stops at an end-of-generation token the model declares, at a --stop string, or after --max-tokens. \
+            Strategies: \(StrategyCatalog.entries.map { "\($0.name) (\($0.title))" }.joined(separator: ", ")). \
+            Their settings go in --set KEY=VALUE; `speculum strategies` lists them. After the text, a one-paragraph \
+            summary goes to standard error (acceptance rate, mean accepted length, time split).
+            """)
 
     @OptionGroup var model: ModelOptions
+    @OptionGroup var sampling: SamplingOptions
 
     @Option(help: "The prompt text, or - to read standard input.")
     var prompt: String
@@ -19,20 +25,14 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Stop when the output contains this text (repeatable).")
     var stop: [String] = []
 
-    @Option(help: "Sampling temperature (0 = greedy, up to 10).")
-    var temperature: Float = 0
+    @Option(help: "Decoding strategy: \(StrategyCatalog.names.joined(separator: ", ")).")
+    var strategy: String = "ar"
 
-    @Option(help: "Keep only the k most likely tokens (0 = off).")
-    var topK: Int = 0
+    @Option(name: .customLong("set"), help: "A strategy setting KEY=VALUE (repeatable), e.g. --set k=6.")
+    var settings: [String] = []
 
-    @Option(help: "Keep the smallest set of tokens whose probability reaches p (0 < p ≤ 1).")
-    var topP: Float = 1
-
-    @Option(help: "Drop tokens below this fraction of the top probability (0 ≤ m < 1).")
-    var minP: Float = 0
-
-    @Option(help: "Random seed.")
-    var seed: UInt64 = 0
+    @Option(help: "The draft model for strategies that need one: a registry name or a GGUF path.")
+    var draft: String = ModelRegistry.defaultDraft
 
     @Flag(help: "Format the prompt as a chat turn with the model's chat template (Qwen ChatML).")
     var chat = false
@@ -40,53 +40,157 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "With --chat: the system message (default: the template's).")
     var system: String?
 
-    @Flag(help: "Print one JSON object (prompt ids, generated ids, text, timings) instead of streaming text.")
-    var json = false
+    @Option(help: "Write one JSON line per cycle (draft tree, verdicts, emitted tokens, times) to this file.")
+    var trace: String?
 
-    var settings: SamplerSettings { SamplerSettings(temperature: temperature, topK: topK, topP: topP, minP: minP, seed: seed) }
+    @Flag(help: "Print one JSON object (ids, text, statistics) instead of streaming text.")
+    var json = false
 
     func validate() throws {
         guard (1...1_000_000).contains(maxTokens) else { throw ValidationError("--max-tokens \(maxTokens) is out of range (allowed: 1 to 1000000)") }
-        do { try settings.validate() } catch { throw ValidationError(error.description) }
         if system != nil && !chat { throw ValidationError("--system needs --chat") }
+        do { _ = try StrategyCatalog.make(strategy, settings: try parseSettings(settings), targetBlocks: 1000) } catch let e as DecoderError {
+            throw ValidationError(e.description)
+        }
     }
 
     func run() throws {
-        let (loaded, context) = try model.load()
+        let pair = try ModelPair(options: model, draftName: draft)
+        let drafter = try StrategyCatalog.make(strategy, settings: try parseSettings(settings), targetBlocks: pair.target.model.config.blocks)
+        let decoder = try pair.decoder(drafter: drafter, sampling: sampling)
         let text = prompt == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : prompt
-        let ids: [TokenID]
-        if chat {
-            var messages: [ChatMessage] = []
-            if let system { messages.append(ChatMessage(.system, system)) }
-            messages.append(ChatMessage(.user, text))
-            ids = loaded.tokenizer.encode(ChatFormat.qwen.render(messages), parseSpecial: true)
-        } else {
-            ids = loaded.tokenizer.encode(text)
-        }
+        let ids = promptIDs(text, tokenizer: pair.target.tokenizer, chat: chat, system: system)
         guard !ids.isEmpty else { throw CommandError("--prompt is empty: give at least one character of text") }
-        var generator = Generator(context: context, tokenizer: loaded.tokenizer, sampler: Sampler(settings), stopStrings: stop)
-        let result = try generator.run(prompt: ids, maxTokens: maxTokens) { piece in
-            if !json {
-                FileHandle.standardOutput.write(Data(piece.utf8))
-            }
-        }
+
+        let traceFile = try trace.map { try TraceWriter(path: $0) }
+        let result = try decoder.generate(prompt: ids, maxTokens: maxTokens, tokenizer: pair.target.tokenizer, stopStrings: stop,
+                                          onCycle: { try traceFile?.write($0) },
+                                          emit: { piece in if !json { FileHandle.standardOutput.write(Data(piece.utf8)) } })
+        try traceFile?.close()
+        let summary = RunSummary(result, model: pair.target.path, draft: drafter.needsDraftModel ? pair.draft?.path : nil,
+                                 drafter: decoder.drafter, arithmetic: model.exact ? "exact" : "q8-activations")
         if json {
-            struct Output: Encodable {
-                let model: String, promptIDs: [Int], ids: [Int], text: String, stopReason: String
-                let prefillSeconds: Double, decodeSeconds: Double, timeToFirstToken: Double
-                let prefillTokensPerSecond: Double, decodeTokensPerSecond: Double, arithmetic: String
-            }
-            print(try jsonString(Output(model: loaded.path, promptIDs: result.promptIDs, ids: result.ids, text: result.text,
-                                        stopReason: result.stopReason.rawValue, prefillSeconds: result.prefillSeconds,
-                                        decodeSeconds: result.decodeSeconds, timeToFirstToken: result.timeToFirstToken,
-                                        prefillTokensPerSecond: result.prefillTokensPerSecond,
-                                        decodeTokensPerSecond: result.decodeTokensPerSecond,
-                                        arithmetic: model.exact ? "exact" : "q8-activations")))
+            print(try jsonString(summary))
         } else {
             FileHandle.standardOutput.write(Data("\n".utf8))  // unbuffered, like the text: before the summary
-            FileHandle.standardError.write(Data(String(format: "[%d prompt tokens, %.1f tok/s prefill; %d generated, %.1f tok/s; stop: %@]\n",
-                result.promptIDs.count, result.prefillTokensPerSecond, result.ids.count, result.decodeTokensPerSecond,
-                result.stopReason.rawValue).utf8))
+            FileHandle.standardError.write(Data((summary.paragraph + "\n").utf8))
         }
     }
 }
+
+/// Prompt ids, formatted as a chat turn when asked.
+func promptIDs(_ text: String, tokenizer: any Tokenizer, chat: Bool, system: String?) -> [TokenID] {
+    guard chat else { return tokenizer.encode(text) }
+    var messages: [ChatMessage] = []
+    if let system { messages.append(ChatMessage(.system, system)) }
+    messages.append(ChatMessage(.user, text))
+    return tokenizer.encode(ChatFormat.qwen.render(messages), parseSpecial: true)
+}
+
+/// Writes `--trace` lines to a temporary file renamed into place at the end, so a killed run never
+/// leaves a half-written trace under the requested name; every line is complete.
+final class TraceWriter {
+    let path: String
+    private let partial: String
+    private let handle: FileHandle
+    private var cycles = 0
+
+    init(path: String) throws {
+        self.path = path
+        partial = path + ".partial"
+        guard FileManager.default.createFile(atPath: partial, contents: nil), let h = FileHandle(forWritingAtPath: partial) else {
+            throw CommandError("--trace \(path): cannot create the file (does the directory exist and is it writable?)")
+        }
+        handle = h
+    }
+
+    func write(_ trace: CycleTrace) throws {
+        handle.write(Data((try jsonString(trace, pretty: false) + "\n").utf8))
+        cycles += 1
+    }
+
+    func close() throws {
+        try handle.close()
+        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        try FileManager.default.moveItem(atPath: partial, toPath: path)
+    }
+}
+
+/// The summary of a generation: JSON with `--json`, else a paragraph on standard error.
+struct RunSummary: Encodable {
+    let model: String
+    let draft: String?
+    let strategy: String
+    let settings: String
+    let lossless: Bool
+    let arithmetic: String
+    let promptIDs: [Int]
+    let ids: [Int]
+    let text: String
+    let stopReason: String
+    let promptTokens: Int
+    let generatedTokens: Int
+    let prefillSeconds: Double
+    let timeToFirstTokenSeconds: Double
+    let decodeSeconds: Double
+    let tokensPerSecond: Double
+    let cycles: Int
+    let targetPasses: Int
+    let draftTokens: Int
+    let acceptedTokens: Int
+    let acceptanceRate: Double
+    let meanAcceptedLength: Double
+    let acceptanceByDepth: [Double]
+    let acceptedLengthHistogram: [Int]
+    let alpha: Double?
+    let draftSeconds: Double
+    let verifySeconds: Double
+    let rollbackSeconds: Double
+
+    init(_ r: DecodeResult, model: String, draft: String?, drafter: any Drafter, arithmetic: String) {
+        let s = r.statistics
+        self.model = model
+        self.draft = draft
+        strategy = r.strategy
+        settings = drafter.summary
+        lossless = drafter.isLossless
+        self.arithmetic = arithmetic
+        promptIDs = r.promptIDs
+        ids = r.ids
+        text = r.text
+        stopReason = r.stopReason.rawValue
+        promptTokens = r.promptIDs.count
+        generatedTokens = r.ids.count
+        prefillSeconds = Double(s.prefillNs) / 1e9
+        timeToFirstTokenSeconds = Double(s.timeToFirstTokenNs) / 1e9
+        decodeSeconds = Double(s.decodeNs) / 1e9
+        tokensPerSecond = s.tokensPerSecond
+        cycles = s.cycles
+        targetPasses = s.targetPasses
+        draftTokens = s.draftTokens
+        acceptedTokens = s.acceptedTokens
+        acceptanceRate = s.acceptanceRate
+        meanAcceptedLength = s.meanAcceptedLength
+        acceptanceByDepth = s.acceptanceByDepth
+        acceptedLengthHistogram = s.lengthHistogram
+        alpha = s.alpha
+        draftSeconds = Double(s.draftNs) / 1e9
+        verifySeconds = Double(s.verifyNs) / 1e9
+        rollbackSeconds = Double(s.rollbackNs) / 1e9
+    }
+
+    var paragraph: String {
+        var p = "[\(settings)\(lossless ? "" : " — LOSSY")] \(promptTokens) prompt tokens in \(fmt(prefillSeconds))s; "
+        p += "\(generatedTokens) generated at \(fmt(tokensPerSecond, 1)) tok/s (stop: \(stopReason)); "
+        p += "\(cycles) cycles, \(targetPasses) target passes, mean accepted length \(fmt(meanAcceptedLength))"
+        if draftTokens > 0 {
+            p += ", acceptance \(acceptedTokens)/\(draftTokens) = \(fmt(acceptanceRate * 100, 1))%"
+            p += ", by depth " + acceptanceByDepth.prefix(8).map { fmt($0, 2) }.joined(separator: " ")
+        }
+        if let alpha { p += ", α \(fmt(alpha))" }
+        p += "; time draft \(fmt(draftSeconds))s, verify \(fmt(verifySeconds))s, rollback \(fmt(rollbackSeconds, 4))s."
+        return p
+    }
+}
+
+func fmt(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }

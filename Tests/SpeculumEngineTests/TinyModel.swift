@@ -7,6 +7,14 @@ import SpeculumEngine
 enum TinyModel {
     static let embedding = 256, feedForward = 512, heads = 4, kvHeads = 2, headDim = 64, blocks = 2
 
+    struct Shape {
+        var embedding, feedForward, heads, kvHeads, headDim: Int
+        static let standard = Shape(embedding: TinyModel.embedding, feedForward: TinyModel.feedForward, heads: TinyModel.heads,
+                                    kvHeads: TinyModel.kvHeads, headDim: TinyModel.headDim)
+        /// Width 64: a quarter of the standard, for tests that run tens of thousands of generations.
+        static let narrow = Shape(embedding: 64, feedForward: 128, heads: 2, kvHeads: 1, headDim: 32)
+    }
+
     /// The byte-level vocabulary: the 256 byte characters and 4 merges.
     static let merges = ["Ġ t", "h e", "Ġt he", "i n"]
 
@@ -24,9 +32,11 @@ enum TinyModel {
     /// GGUF bytes. `types` gives the type of each kind of matrix; `tokenizerModel` lets tests break it.
     static func bytes(architecture: String = "qwen2", seed: UInt64 = 1, matrixTypes: [Int32]? = nil,
                       tokenizerModel: String = "gpt2", contextLength: Int = 512, tiedOutput: Bool = false,
+                      vocabularySize: Int? = nil, outputScale: Float = 1, shape: Shape = .standard,
                       edit: (inout GGUFWriter) -> Void = { _ in }) -> [UInt8] {
+        let (embedding, feedForward, heads, kvHeads, headDim) = (shape.embedding, shape.feedForward, shape.heads, shape.kvHeads, shape.headDim)
         var rng = SplitMix64(seed: seed)
-        let vocab = vocabulary()
+        let vocab = vocabularySize.map { Array(vocabulary().prefix($0)) } ?? vocabulary()
         var w = GGUFWriter()
         let a = architecture
         w.add("general.architecture", .string(a))
@@ -43,14 +53,14 @@ enum TinyModel {
         w.add("tokenizer.ggml.pre", .string("qwen2"))
         w.add("tokenizer.ggml.tokens", .array(.string, vocab.map { .string($0) }))
         w.add("tokenizer.ggml.token_type", .array(.int32, vocab.map { _ in .int32(1) }))
-        w.add("tokenizer.ggml.merges", .array(.string, merges.map { .string($0) }))
-        w.add("tokenizer.ggml.eos_token_id", .uint32(259))
+        w.add("tokenizer.ggml.merges", .array(.string, (vocabularySize == nil ? merges : []).map { .string($0) }))
+        w.add("tokenizer.ggml.eos_token_id", .uint32(UInt32(vocab.count - 1)))
         edit(&w)
 
         // Per kind of matrix, a type: every supported type appears somewhere.
         let types = matrixTypes ?? [Int32(CK_Q4_K), Int32(CK_Q5_0), Int32(CK_Q8_0), Int32(CK_Q6_K), Int32(CK_Q4_0), Int32(CK_Q5_K), Int32(CK_F16), Int32(CK_BF16)]
         var kind = 0
-        func matrix(_ name: String, inputs: Int, outputs: Int) {
+        func matrix(_ name: String, inputs: Int, outputs: Int, scale: Float = 1) {
             let t = types[kind % types.count]
             kind += 1
             // Scales keep activations of order 1 through a few blocks.
@@ -59,7 +69,7 @@ enum TinyModel {
                 let g = GGMLType(rawValue: UInt32(t))!
                 data = (0..<(inputs / g.blockSize * g.typeSize * outputs)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             } else {
-                for _ in 0..<outputs { data += randomRow(type: t, n: inputs, rng: &rng, scale: 0.0004...0.004) }
+                for _ in 0..<outputs { data += randomRow(type: t, n: inputs, rng: &rng, scale: (0.0004 * scale)...(0.004 * scale)) }
             }
             w.addTensor(name, shape: [inputs, outputs], type: GGMLType(rawValue: UInt32(t))!, data: data)
         }
@@ -88,11 +98,20 @@ enum TinyModel {
             matrix(p + "ffn_down.weight", inputs: feedForward, outputs: embedding)
         }
         vector("output_norm.weight", embedding, around: 1, spread: 0.2)
-        if !tiedOutput { matrix("output.weight", inputs: embedding, outputs: vocab.count) }
+        if !tiedOutput { matrix("output.weight", inputs: embedding, outputs: vocab.count, scale: outputScale) }
         return w.bytes()
     }
 
     static func model(architecture: String = "qwen2", seed: UInt64 = 1) throws -> TransformerModel {
         try TransformerModel(file: GGUFFile(file: MappedFile(bytes: bytes(architecture: architecture, seed: seed), name: "tiny-\(architecture).gguf")))
+    }
+
+    /// A model over a vocabulary of `vocabularySize` tokens whose logits spread over a few units, so
+    /// that sampled distributions are far from uniform (for the decoders' distribution tests).
+    /// Narrow, with 32-element block types only (the K-quants need rows of 256).
+    static func smallVocabularyModel(seed: UInt64, vocabularySize: Int = 8, outputScale: Float = 60) throws -> TransformerModel {
+        let types = [Int32(CK_Q8_0), Int32(CK_Q5_0), Int32(CK_F16), Int32(CK_Q4_0)]
+        let bytes = bytes(seed: seed, matrixTypes: types, vocabularySize: vocabularySize, outputScale: outputScale, shape: .narrow)
+        return try TransformerModel(file: GGUFFile(file: MappedFile(bytes: bytes, name: "tiny-v\(vocabularySize)-\(seed).gguf")))
     }
 }

@@ -15,46 +15,50 @@ extension InferenceContext {
                          options: ForwardOptions = ForwardOptions()) throws(InferenceError) {
         let c = model.config, n = tokens.count
         for t in tokens where t < 0 || t >= c.vocabulary { throw .invalidToken(t, vocabulary: c.vocabulary) }
-        for r in rows + options.captureRows where r < 0 || r >= n { throw .invalidRow(r, batch: n) }
+        for r in rows where r < 0 || r >= n { throw .invalidRow(r, batch: n) }
+        for r in options.captureRows where r < 0 || r >= n { throw .invalidRow(r, batch: n) }
         guard cache.length + n <= capacity else { throw .contextFull(needed: cache.length + n, capacity: capacity) }
-        var depth = Array(0..<n)
+        // Scratch arrays keep their capacity between calls: decoding allocates nothing per token here.
+        depthScratch.removeAll(keepingCapacity: true)
         if let parents {
             guard parents.count == n else { throw .invalidTree("\(parents.count) parents for \(n) tokens") }
             guard n <= maxBatch else { throw .batchTooLarge(n, maximum: maxBatch) }
             for (i, p) in parents.enumerated() {
                 guard p >= -1, p < i else { throw .invalidTree("token \(i) has parent \(p); parents must come earlier in the batch") }
-                depth[i] = p < 0 ? 0 : depth[p] + 1
+                depthScratch.append(p < 0 ? 0 : depthScratch[p] + 1)
             }
+        } else {
+            for i in 0..<n { depthScratch.append(i) }
         }
         if logitsCapacity < rows.count {
             logitsBuffer.deallocate()
             logitsCapacity = max(rows.count, 2 * logitsCapacity)
             logitsBuffer = .allocate(capacity: logitsCapacity * c.vocabulary)
         }
-        logitSlots = [Int](repeating: 0, count: rows.count)
-        capturedHidden = options.captureRows.isEmpty ? [] : Array(repeating: [], count: min(options.blockLimit ?? c.blocks, c.blocks))
+        logitSlots.removeAll(keepingCapacity: true)
+        for _ in rows { logitSlots.append(0) }
+        if !options.captureRows.isEmpty || !capturedHidden.isEmpty {
+            capturedHidden = options.captureRows.isEmpty ? [] : Array(repeating: [], count: min(options.blockLimit ?? c.blocks, c.blocks))
+        }
         let base = cache.length
         var nextSlot = 0
         var start = 0
         while start < n {
             let end = parents == nil ? min(n, start + maxBatch) : n
-            let wanted = rows.enumerated().filter { (start..<end).contains($0.element) }
-            forwardChunk(tokens: tokens[start..<end], positions: depth[start..<end].map { base + $0 },
-                         parents: parents, batchBase: base,
-                         outputs: wanted.map { $0.element - start }, firstSlot: nextSlot,
-                         capture: options.captureRows.filter { (start..<end).contains($0) }.map { $0 - start },
-                         blockLimit: min(options.blockLimit ?? c.blocks, c.blocks))
-            for (i, w) in wanted.enumerated() { logitSlots[w.offset] = nextSlot + i }
-            nextSlot += wanted.count
+            let produced = forwardChunk(tokens: tokens, range: start..<end, parents: parents, batchBase: base,
+                                        rows: rows, firstSlot: nextSlot, captureRows: options.captureRows,
+                                        blockLimit: min(options.blockLimit ?? c.blocks, c.blocks))
+            nextSlot += produced
             start = end
         }
         lastBatchSize = n
     }
 
     /// One forward pass over at most `maxBatch` tokens; see `evaluate`.
-    private func forwardChunk(tokens: ArraySlice<TokenID>, positions: [Int], parents: [Int]?,
-                              batchBase: Int, outputs: [Int], firstSlot: Int, capture: [Int], blockLimit: Int) {
-        let c = model.config, b = buffers, n = tokens.count, past = cache.length, seen = past + n
+    /// Returns how many logit rows it wrote (the requested rows inside `range`).
+    private func forwardChunk(tokens: [TokenID], range: Range<Int>, parents: [Int]?, batchBase: Int,
+                              rows: [Int], firstSlot: Int, captureRows: [Int], blockLimit: Int) -> Int {
+        let c = model.config, b = buffers, n = range.count, past = cache.length, seen = past + n, first = range.lowerBound
         let E = c.embedding, F = c.feedForward, Q = c.qDim, KV = c.kvDim, R = c.ropeDimensions
 
         // Visibility: mask row i spans slots 0 ..< past + n.
@@ -75,9 +79,9 @@ extension InferenceContext {
         }
 
         // Token embeddings and rotary angles.
-        for (i, t) in tokens.enumerated() {
-            ck_dequantize_row(model.tokenEmbedding.raw.type, model.tokenEmbedding.row(t), b.x + i * E, Int64(E))
-            ck_rope_angles(Int64(positions[i]), Int32(R), c.ropeBase, nil, b.rope + i * R)
+        for i in 0..<n {
+            ck_dequantize_row(model.tokenEmbedding.raw.type, model.tokenEmbedding.row(tokens[first + i]), b.x + i * E, Int64(E))
+            ck_rope_angles(Int64(batchBase + depthScratch[first + i]), Int32(R), c.ropeBase, nil, b.rope + i * R)
         }
 
         let scale = 1 / Float(c.headDim).squareRoot()
@@ -107,14 +111,21 @@ extension InferenceContext {
             matmul(w.wDown, b.gate, n, b.proj)
             add(b.proj, into: b.x, count: n * E)
 
-            for r in capture { capturedHidden[l].append(Array(UnsafeBufferPointer(start: b.x + r * E, count: E))) }
+            for r in captureRows where range.contains(r) {
+                capturedHidden[l].append(Array(UnsafeBufferPointer(start: b.x + (r - first) * E, count: E)))
+            }
         }
         cache.length = seen
 
         // Logits of the requested rows: final norm, then the LM head over the gathered rows.
-        guard !outputs.isEmpty else { return }
-        for (k, r) in outputs.enumerated() { ck_rmsnorm(b.x + r * E, model.outputNorm, b.xb + k * E, Int64(E), c.rmsEpsilon) }
-        matmul(model.output, b.xb, outputs.count, logitsBuffer + firstSlot * c.vocabulary)
+        var outputs = 0
+        for (k, r) in rows.enumerated() where range.contains(r) {
+            ck_rmsnorm(b.x + (r - first) * E, model.outputNorm, b.xb + outputs * E, Int64(E), c.rmsEpsilon)
+            logitSlots[k] = firstSlot + outputs
+            outputs += 1
+        }
+        if outputs > 0 { matmul(model.output, b.xb, outputs, logitsBuffer + firstSlot * c.vocabulary) }
+        return outputs
     }
 
     /// y (n, w.rows) = x (n, w.cols) · Wᵀ (+ bias per row).

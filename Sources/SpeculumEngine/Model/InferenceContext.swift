@@ -37,7 +37,7 @@ public final class InferenceContext {
     public let capacity: Int      // KV slots
     public let maxBatch: Int
     public var arithmetic: Arithmetic
-    let pool: ComputePool
+    public let pool: ComputePool
     let cache: KVCache
     let buffers: ForwardBuffers
     /// Hidden states captured by the last evaluation (see `ForwardOptions`).
@@ -48,6 +48,8 @@ public final class InferenceContext {
     var logitsBuffer: UnsafeMutablePointer<Float>   // (logitsCapacity, vocab)
     var logitsCapacity: Int
     var lastBatchSize = 0
+    /// Depth of each token of the current batch (position = prefix length + depth); reused.
+    var depthScratch: [Int] = []
 
     /// - Parameters:
     ///   - capacity: KV slots; at most the model's training context.

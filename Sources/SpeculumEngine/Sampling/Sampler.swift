@@ -1,8 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-/// Settings of the sampling chain: temperature, then top-k, top-p and min-p filters.
-public struct SamplerSettings: Sendable, Equatable {
+/// Settings of the sampling chain: repetition penalty, temperature, then top-k, top-p and min-p filters.
+public struct SamplerSettings: Sendable, Equatable, Codable {
     /// 0 means greedy (argmax); the filters are then irrelevant.
     public var temperature: Float = 0
     /// Keep the k most likely tokens; 0 keeps all.
@@ -11,22 +11,35 @@ public struct SamplerSettings: Sendable, Equatable {
     public var topP: Float = 1
     /// Drop tokens whose probability is below m × the top probability; 0 keeps all.
     public var minP: Float = 0
+    /// Tokens among the last `penaltyWindow` of the history have their logit divided by this (when
+    /// positive) or multiplied by it (when negative), as llama.cpp does; 1 is off.
+    public var repetitionPenalty: Float = 1
+    public var penaltyWindow: Int = 64
     public var seed: UInt64 = 0
 
-    public init(temperature: Float = 0, topK: Int = 0, topP: Float = 1, minP: Float = 0, seed: UInt64 = 0) {
+    public init(temperature: Float = 0, topK: Int = 0, topP: Float = 1, minP: Float = 0,
+                repetitionPenalty: Float = 1, penaltyWindow: Int = 64, seed: UInt64 = 0) {
         self.temperature = temperature
         self.topK = topK
         self.topP = topP
         self.minP = minP
+        self.repetitionPenalty = repetitionPenalty
+        self.penaltyWindow = penaltyWindow
         self.seed = seed
     }
 
+    public var isGreedy: Bool { temperature == 0 }
+
     /// Checks every setting against its allowed range; the message names the flag.
-    public func validate() throws(SamplerSettingsError) {
-        guard temperature.isFinite, temperature >= 0, temperature <= 10 else { throw .outOfRange("--temperature", "\(temperature)", "0 to 10") }
-        guard topK >= 0 else { throw .outOfRange("--top-k", "\(topK)", "0 (off) or more") }
-        guard topP > 0, topP <= 1 else { throw .outOfRange("--top-p", "\(topP)", "greater than 0, at most 1") }
-        guard minP >= 0, minP < 1 else { throw .outOfRange("--min-p", "\(minP)", "0 to less than 1") }
+    public func validate(prefix: String = "") throws(SamplerSettingsError) {
+        guard temperature.isFinite, temperature >= 0, temperature <= 10 else { throw .outOfRange("--\(prefix)temperature", "\(temperature)", "0 to 10") }
+        guard topK >= 0 else { throw .outOfRange("--\(prefix)top-k", "\(topK)", "0 (off) or more") }
+        guard topP > 0, topP <= 1 else { throw .outOfRange("--\(prefix)top-p", "\(topP)", "greater than 0, at most 1") }
+        guard minP >= 0, minP < 1 else { throw .outOfRange("--\(prefix)min-p", "\(minP)", "0 to less than 1") }
+        guard repetitionPenalty.isFinite, repetitionPenalty >= 1, repetitionPenalty <= 10 else {
+            throw .outOfRange("--\(prefix)repeat-penalty", "\(repetitionPenalty)", "1 (off) to 10")
+        }
+        guard penaltyWindow >= 0, penaltyWindow <= 65536 else { throw .outOfRange("--\(prefix)repeat-window", "\(penaltyWindow)", "0 to 65536") }
     }
 }
 
@@ -75,51 +88,83 @@ public struct Sampler: Sendable {
         return best
     }
 
-    /// The distribution after temperature and the filters, as (token, probability) pairs by decreasing
-    /// probability, summing to 1. Greedy settings give the argmax with probability 1.
-    public func distribution(_ logits: UnsafeBufferPointer<Float>) -> [(token: TokenID, p: Float)] {
-        if settings.temperature == 0 { return [(Self.argmax(logits), 1)] }
-        let t = settings.temperature
+    /// The processed distribution for the next token after `history` (whose tail the repetition
+    /// penalty looks at). Greedy settings give the argmax with probability 1.
+    public func distribution(_ logits: UnsafeBufferPointer<Float>, history: [TokenID] = []) -> Distribution {
+        Self.distribution(logits, settings: settings, history: history)
+    }
+
+    public static func distribution(_ raw: UnsafeBufferPointer<Float>, settings: SamplerSettings,
+                                    history: [TokenID] = []) -> Distribution {
+        let penalised = settings.repetitionPenalty != 1 && settings.penaltyWindow > 0 && !history.isEmpty
+        var copy: [Float] = []
+        if penalised {
+            copy = Array(raw)
+            for t in Set(history.suffix(settings.penaltyWindow)) where t >= 0 && t < copy.count {
+                copy[t] = copy[t] > 0 ? copy[t] / settings.repetitionPenalty : copy[t] * settings.repetitionPenalty
+            }
+        }
+        return copy.withUnsafeBufferPointer { adjusted in
+            let logits = penalised ? adjusted : raw
+            if settings.temperature == 0 { return Distribution(certain: argmax(logits)) }
+            return softmaxFiltered(logits, settings)
+        }
+    }
+
+    private static func softmaxFiltered(_ logits: UnsafeBufferPointer<Float>, _ s: SamplerSettings) -> Distribution {
+        let t = Double(s.temperature)
         var maxLogit = -Float.infinity
         for l in logits where l > maxLogit { maxLogit = l }
         // Softmax in double after subtracting the max: exp never overflows and the tail is not lost.
-        var items: [(token: TokenID, p: Float)] = []
-        items.reserveCapacity(logits.count)
+        var weights = [Double](repeating: 0, count: logits.count)
         var sum = 0.0
-        for (i, l) in logits.enumerated() {
-            let e = exp(Double((l - maxLogit) / t))
+        for i in 0..<logits.count {
+            let e = exp(Double(logits[i] - maxLogit) / t)
+            weights[i] = e
             sum += e
-            items.append((i, Float(e)))
         }
-        items.sort { $0.p != $1.p ? $0.p > $1.p : $0.token < $1.token }
-        var keep = items.count
-        if settings.topK > 0 { keep = min(keep, settings.topK) }
-        if settings.topP < 1 {
-            var cumulative = 0.0
-            for i in 0..<keep {
-                cumulative += Double(items[i].p) / sum
-                if cumulative >= Double(settings.topP) { keep = i + 1; break }
+        let filtering = s.topK > 0 || s.topP < 1 || s.minP > 0
+        if filtering {
+            // Order by decreasing weight (ties by lower id), then cut: top-k, top-p, min-p.
+            var order = Array(0..<logits.count)
+            if s.topK > 0 && s.topK < order.count {
+                order = Array(order.sorted { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }.prefix(s.topK))
+            } else {
+                order.sort { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
+            }
+            var keep = order.count
+            if s.topP < 1 {
+                var cumulative = 0.0
+                for i in 0..<keep {
+                    cumulative += weights[order[i]] / sum
+                    if cumulative >= Double(s.topP) { keep = i + 1; break }
+                }
+            }
+            if s.minP > 0 {
+                let floor = weights[order[0]] * Double(s.minP)
+                keep = max(1, order[0..<keep].prefix { weights[$0] >= floor }.count)
+            }
+            let kept = order[0..<keep].sorted()
+            let total = kept.reduce(0.0) { $0 + weights[$1] }
+            return Distribution(sortedTokens: kept, probs: kept.map { Float(weights[$0] / total) })
+        }
+        var tokens: [TokenID] = [], probs: [Float] = []
+        tokens.reserveCapacity(logits.count)
+        probs.reserveCapacity(logits.count)
+        for i in 0..<logits.count where weights[i] > 0 {
+            let p = Float(weights[i] / sum)
+            if p > 0 {
+                tokens.append(i)
+                probs.append(p)
             }
         }
-        if settings.minP > 0 {
-            let floor = items[0].p * settings.minP
-            keep = max(1, items[0..<keep].prefix { $0.p >= floor }.count)
-        }
-        let kept = items[0..<keep]
-        let total = kept.reduce(0.0) { $0 + Double($1.p) }
-        return kept.map { ($0.token, Float(Double($0.p) / total)) }
+        return Distribution(sortedTokens: tokens, probs: probs)
     }
 
-    /// Draws a token from `distribution(logits)`.
-    public mutating func sample(_ logits: UnsafeBufferPointer<Float>) -> TokenID {
-        let d = distribution(logits)
-        if d.count == 1 { return d[0].token }
-        let u = rng.uniform()
-        var cumulative: Float = 0
-        for (token, p) in d {
-            cumulative += p
-            if u < cumulative { return token }
-        }
-        return d[d.count - 1].token
+    /// Draws a token from `distribution(logits, history:)`.
+    public mutating func sample(_ logits: UnsafeBufferPointer<Float>, history: [TokenID] = []) -> TokenID {
+        let d = distribution(logits, history: history)
+        if d.tokens.count == 1 { return d.tokens[0] }
+        return d.sample(rng.uniform())
     }
 }

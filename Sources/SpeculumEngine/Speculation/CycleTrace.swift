@@ -1,0 +1,45 @@
+/// Everything about one cycle that the UI and `--trace` show: the tree, each node's verdict with the
+/// numbers behind it, what was emitted and from where, and the time split.
+public struct CycleTrace: Sendable, Codable {
+    public struct Node: Sendable, Codable {
+        public var token: TokenID
+        public var parent: Int
+        public var depth: Int
+        public var q: Float?
+        /// Target probability of the token at its parent: the value tested (p_k) for visited nodes,
+        /// the unresidualised p for unvisited nodes whose parent row was computed.
+        public var p: Float?
+        public var ratio: Float?
+        public var u: Float?
+        public var rule: AcceptanceRule?
+        public var status: NodeStatus
+        public var candidate: Bool
+        /// Cascade only: whether this position deferred to the target.
+        public var deferred: Bool?
+    }
+    public struct Emitted: Sendable, Codable {
+        public var token: TokenID
+        public var origin: TokenOrigin
+    }
+    public struct Entry: Sendable, Codable {
+        public var token: TokenID
+        public var p: Float
+    }
+
+    public var cycle: Int
+    public var strategy: String
+    /// Output position (0-based) of the first token emitted by this cycle.
+    public var position: Int
+    public var nodes: [Node]
+    public var residualTop: [Entry]
+    public var emitted: [Emitted]
+    public var draftNs: UInt64
+    public var verifyNs: UInt64
+    public var rollbackNs: UInt64
+    /// Tokens in the target's verify batch (root included).
+    public var batchSize: Int
+    /// True when an end-of-generation id, a stop string or the budget cut the cycle short.
+    public var truncated: Bool
+
+    public var acceptedCount: Int { emitted.filter { $0.origin == .accepted }.count }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import SpeculumEngine
+
+/// Flags of the sampling chain and the decoding strategy, shared by `generate` and `bench`.
+struct SamplingOptions: ParsableArguments {
+    @Option(help: "Sampling temperature (0 = greedy, up to 10).")
+    var temperature: Float = 0
+
+    @Option(help: "Keep only the k most likely tokens (0 = off).")
+    var topK: Int = 0
+
+    @Option(help: "Keep the smallest set of tokens whose probability reaches p (0 < p ≤ 1).")
+    var topP: Float = 1
+
+    @Option(help: "Drop tokens below this fraction of the top probability (0 ≤ m < 1).")
+    var minP: Float = 0
+
+    @Option(help: "Divide the logits of the last --repeat-window tokens by this (1 = off, up to 10).")
+    var repeatPenalty: Float = 1
+
+    @Option(help: "How many recent tokens the repetition penalty looks at (0–65536).")
+    var repeatWindow: Int = 64
+
+    @Option(help: "Random seed (every run with the same seed is identical).")
+    var seed: UInt64 = 0
+
+    @Option(help: "The draft's temperature (default: --temperature). Its other filters are the target's.")
+    var draftTemperature: Float?
+
+    @Option(help: "How the draft model proposes: sample (verified with R1/R2) or argmax (verified with R3).")
+    var draftMode: String = "sample"
+
+    var target: SamplerSettings {
+        SamplerSettings(temperature: temperature, topK: topK, topP: topP, minP: minP,
+                        repetitionPenalty: repeatPenalty, penaltyWindow: repeatWindow, seed: seed)
+    }
+
+    var draft: SamplerSettings {
+        var s = target
+        s.temperature = draftTemperature ?? temperature
+        return s
+    }
+
+    func validate() throws {
+        do {
+            try target.validate()
+            try draft.validate(prefix: "draft-")
+        } catch { throw ValidationError(error.description) }
+        guard DraftMode(rawValue: draftMode) != nil else {
+            throw ValidationError("--draft-mode \(draftMode) is unknown (allowed: sample, argmax)")
+        }
+    }
+}
+
+/// `KEY=VALUE` pairs of `--set`.
+func parseSettings(_ pairs: [String], flag: String = "--set") throws -> [String: String] {
+    var result: [String: String] = [:]
+    for pair in pairs {
+        let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw ValidationError("\(flag) \(pair): expected KEY=VALUE, for example \(flag) k=6")
+        }
+        guard result[parts[0]] == nil else { throw ValidationError("\(flag) gives '\(parts[0])' twice") }
+        result[parts[0]] = parts[1]
+    }
+    return result
+}
+
+/// A target, and the draft when a strategy needs one, loaded once and shared.
+final class ModelPair {
+    let target: LoadedModel
+    let targetContext: InferenceContext
+    private(set) var draft: LoadedModel?
+    private(set) var draftContext: InferenceContext?
+    let draftName: String
+    let options: ModelOptions
+    private(set) var proposalLimit = Int.max
+
+    init(options: ModelOptions, draftName: String) throws {
+        self.options = options
+        self.draftName = draftName
+        (target, targetContext) = try options.load()
+    }
+
+    /// Loads the draft on first need, checking that it speaks the target's vocabulary.
+    func ensureDraft() throws {
+        guard draft == nil else { return }
+        let d = try LoadedModel(draftName)
+        proposalLimit = try checkVocabularies(target: target.tokenizer.vocabulary, targetRows: target.model.config.vocabulary,
+                                              draft: d.tokenizer.vocabulary, draftRows: d.model.config.vocabulary)
+        draft = d
+        draftContext = InferenceContext(model: d.model, capacity: targetContext.capacity,
+                                        arithmetic: targetContext.arithmetic, pool: targetContext.pool)
+    }
+
+    func decoder(drafter: any Drafter, sampling: SamplingOptions) throws -> SpeculativeDecoder {
+        if drafter.needsDraftModel { try ensureDraft() }
+        let d = try SpeculativeDecoder(target: targetContext, draft: draftContext, targetSettings: sampling.target,
+                                       draftSettings: sampling.draft, draftMode: DraftMode(rawValue: sampling.draftMode) ?? .sample,
+                                       drafter: drafter, endOfGeneration: target.tokenizer.vocabulary.endOfGeneration)
+        d.environment.proposalLimit = proposalLimit
+        return d
+    }
+}
