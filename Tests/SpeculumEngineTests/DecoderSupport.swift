@@ -6,8 +6,8 @@ import Glibc
 /// A target and a draft over the same 8-token vocabulary, with different random weights so that the
 /// draft is often wrong. Built once and shared by the decoder tests.
 enum TinyPair {
-    nonisolated(unsafe) static let target = try! TinyModel.smallVocabularyModel(seed: 11)
-    nonisolated(unsafe) static let draft = try! TinyModel.smallVocabularyModel(seed: 12, outputScale: 45)
+    static let target = try! TinyModel.smallVocabularyModel(seed: 11)
+    static let draft = try! TinyModel.smallVocabularyModel(seed: 12, outputScale: 45)
     /// The tiny models are too small to split across threads with profit; one worker per decoder
     /// also lets the parameterised tests run side by side.
     static func pool() -> ComputePool { ComputePool(threads: 1) }

@@ -20,10 +20,18 @@ public struct CycleTrace: Sendable, Codable {
     public struct Emitted: Sendable, Codable {
         public var token: TokenID
         public var origin: TokenOrigin
+        public init(token: TokenID, origin: TokenOrigin) {
+            self.token = token
+            self.origin = origin
+        }
     }
     public struct Entry: Sendable, Codable {
         public var token: TokenID
         public var p: Float
+        public init(token: TokenID, p: Float) {
+            self.token = token
+            self.p = p
+        }
     }
 
     public var cycle: Int
@@ -40,6 +48,21 @@ public struct CycleTrace: Sendable, Codable {
     public var batchSize: Int
     /// True when an end-of-generation id, a stop string or the budget cut the cycle short.
     public var truncated: Bool
+
+    public init(cycle: Int, strategy: String, position: Int, nodes: [Node], residualTop: [Entry], emitted: [Emitted],
+                draftNs: UInt64, verifyNs: UInt64, rollbackNs: UInt64, batchSize: Int, truncated: Bool) {
+        self.cycle = cycle
+        self.strategy = strategy
+        self.position = position
+        self.nodes = nodes
+        self.residualTop = residualTop
+        self.emitted = emitted
+        self.draftNs = draftNs
+        self.verifyNs = verifyNs
+        self.rollbackNs = rollbackNs
+        self.batchSize = batchSize
+        self.truncated = truncated
+    }
 
     public var acceptedCount: Int { emitted.filter { $0.origin == .accepted }.count }
 }

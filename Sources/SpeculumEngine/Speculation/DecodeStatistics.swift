@@ -42,7 +42,8 @@ public struct DecodeStatistics: Sendable, Codable, Equatable {
         alpha >= 1 ? Double(k + 1) : (1 - pow(alpha, Double(k + 1))) / (1 - alpha)
     }
 
-    mutating func record(_ trace: CycleTrace, emittedCount: Int, draftCandidates: Int, overlaps: [Double], targetPass: Bool) {
+    /// Adds one cycle: `emittedCount` output tokens, `draftCandidates` tokens verified.
+    public mutating func record(_ trace: CycleTrace, emittedCount: Int, draftCandidates: Int, overlaps: [Double], targetPass: Bool) {
         cycles += 1
         if targetPass { targetPasses += 1 }
         draftTokens += draftCandidates

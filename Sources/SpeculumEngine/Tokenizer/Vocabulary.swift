@@ -38,6 +38,18 @@ public struct Vocabulary: Sendable {
         "<|end_of_text|>", "<eos>", "<|fim_pad|>", "<|repo_name|>", "<|fim_repo|>", "<|file_sep|>",
     ]
 
+    /// A vocabulary given directly (tests, synthetic models).
+    public init(tokens: [String], types: [TokenType], bos: TokenID?, eos: TokenID?, pad: TokenID?, addBOS: Bool,
+                endOfGeneration: Set<TokenID>) {
+        self.tokens = tokens
+        self.types = types
+        self.bos = bos
+        self.eos = eos
+        self.pad = pad
+        self.addBOS = addBOS
+        self.endOfGeneration = endOfGeneration
+    }
+
     public init(file: GGUFFile) throws(TokenizerError) {
         guard let tokenValues = file["tokenizer.ggml.tokens"]?.arrayValue else {
             throw TokenizerError(path: file.path, "metadata lacks tokenizer.ggml.tokens (an array of strings)")
