@@ -5,8 +5,9 @@ import SpeculumEngine
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure speed. `bench engine`: the forward pass of each model on this machine.",
-        subcommands: [EngineBenchCommand.self])
+        abstract: "Measure speed: `bench strategies` (the default) compares decoding strategies; `bench engine` the forward pass.",
+        subcommands: [StrategyBenchCommand.self, EngineBenchCommand.self],
+        defaultSubcommand: StrategyBenchCommand.self)
 }
 
 struct EngineBenchCommand: ParsableCommand {
