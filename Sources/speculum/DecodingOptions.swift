@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SpeculumEngine
 
 /// Flags of the sampling chain and the decoding strategy, shared by `generate` and `bench`.
@@ -93,8 +94,31 @@ final class ModelPair {
                                         arithmetic: targetContext.arithmetic, pool: targetContext.pool)
     }
 
+    /// Where ADED's table is kept between runs: next to the cached models, one file per target.
+    var ngramTablePath: String {
+        ModelStore().directory + "/aded-" + (target.path.split(separator: "/").last.map(String.init) ?? "model") + ".txt"
+    }
+
+    /// ADED starts from the text committed in the repository and from the table earlier runs saved.
+    func prepare(_ drafter: any Drafter) throws {
+        guard let aded = drafter as? ADEDDrafter else { return }
+        if let corpus = try? String(contentsOfFile: "data/perplexity-eval.txt", encoding: .utf8) {
+            aded.learn(target.tokenizer.encode(corpus))
+        }
+        if let saved = try? String(contentsOfFile: ngramTablePath, encoding: .utf8) {
+            try aded.loadTable(saved, source: ngramTablePath)
+        }
+    }
+
+    /// Saves ADED's table for the next run (best effort: a read-only cache only loses the warm start).
+    func save(_ drafter: any Drafter) {
+        guard let aded = drafter as? ADEDDrafter else { return }
+        try? aded.savedTable().write(toFile: ngramTablePath, atomically: true, encoding: .utf8)
+    }
+
     func decoder(drafter: any Drafter, sampling: SamplingOptions) throws -> SpeculativeDecoder {
         if drafter.needsDraftModel { try ensureDraft() }
+        try prepare(drafter)
         let d = try SpeculativeDecoder(target: targetContext, draft: draftContext, targetSettings: sampling.target,
                                        draftSettings: sampling.draft, draftMode: DraftMode(rawValue: sampling.draftMode) ?? .sample,
                                        drafter: drafter, endOfGeneration: target.tokenizer.vocabulary.endOfGeneration)

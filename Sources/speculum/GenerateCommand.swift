@@ -67,6 +67,7 @@ struct GenerateCommand: ParsableCommand {
                                           onCycle: { try traceFile?.write($0) },
                                           emit: { piece in if !json { FileHandle.standardOutput.write(Data(piece.utf8)) } })
         try traceFile?.close()
+        pair.save(decoder.drafter)
         let summary = RunSummary(result, model: pair.target.path, draft: drafter.needsDraftModel ? pair.draft?.path : nil,
                                  drafter: decoder.drafter, arithmetic: model.exact ? "exact" : "q8-activations")
         if json {

@@ -99,12 +99,20 @@ struct StrategyBenchCommand: ParsableCommand {
         let configs = try configurations(targetBlocks: pair.target.model.config.blocks)
         if configs.contains(where: { c in StrategyCatalog.entries.first { $0.name == c.name }!.needsDraftModel }) { try pair.ensureDraft() }
         let runner = try pair.decoder(drafter: AutoregressiveDrafter(), sampling: sampling)
+        // One drafter per configuration, kept across prompts and repeats: the table-based strategies
+        // (Token Recycling, ADED) keep what they learned, as they would in use.
+        var drafters: [any Drafter] = []
+        for config in configs {
+            let d = try StrategyCatalog.make(config.name, settings: config.settings, targetBlocks: pair.target.model.config.blocks)
+            try pair.prepare(d)
+            drafters.append(d)
+        }
         var rows: [BenchRow] = []
         for prompt in set {
             var perConfig = configs.map { _ in BenchRow.Accumulator() }
             for r in 0..<repeats {
                 for (c, config) in configs.enumerated() {
-                    try runner.setDrafter(try StrategyCatalog.make(config.name, settings: config.settings, targetBlocks: pair.target.model.config.blocks))
+                    try runner.setDrafter(drafters[c])
                     perConfig[c].add(try runTurns(prompt, decoder: runner, tokenizer: pair.target.tokenizer))
                     FileHandle.standardError.write(Data("[\(prompt.id) \(prompt.category)] repeat \(r + 1)/\(repeats) \(config.name)\(config.settings.isEmpty ? "" : " \(config.settings)"): \(fmt(perConfig[c].speeds.last!, 1)) tok/s\n".utf8))
                 }
@@ -116,6 +124,7 @@ struct StrategyBenchCommand: ParsableCommand {
                 rows.append(row)
             }
         }
+        for d in drafters { pair.save(d) }
         printTable(rows)
         if let csv { try writeAtomically(BenchRow.csv(rows), to: csv, flag: "--csv") }
         if let json {

@@ -182,16 +182,13 @@ func bitwiseEqual(_ a: [Float], _ b: [Float]) -> Bool {
     @Test func generateAndPerplexityRunOnALlamaFile() throws {
         let (model, tokenizer) = try loaded(TinyModel.bytes(architecture: "llama", seed: 9), name: "tiny-llama.gguf")
         let ctx = InferenceContext(model: model, capacity: 256)
-        var greedy = Generator(context: ctx, tokenizer: tokenizer, sampler: Sampler(SamplerSettings()))
         let prompt = tokenizer.encode("the theory in the")
-        let a = try greedy.run(prompt: prompt, maxTokens: 12)
+        let a = try plainRun(ctx, tokenizer, prompt: prompt, maxTokens: 12)
         #expect(a.ids.count == 12 || a.stopReason == .endOfGeneration)
-        var again = Generator(context: ctx, tokenizer: tokenizer, sampler: Sampler(SamplerSettings()))
-        #expect(try again.run(prompt: prompt, maxTokens: 12).ids == a.ids, "greedy is deterministic")
-        var sampled = Generator(context: ctx, tokenizer: tokenizer, sampler: Sampler(SamplerSettings(temperature: 1, seed: 42)))
-        let s1 = try sampled.run(prompt: prompt, maxTokens: 12).ids
-        var sampled2 = Generator(context: ctx, tokenizer: tokenizer, sampler: Sampler(SamplerSettings(temperature: 1, seed: 42)))
-        #expect(try sampled2.run(prompt: prompt, maxTokens: 12).ids == s1, "the same seed gives the same sample")
+        #expect(try plainRun(ctx, tokenizer, prompt: prompt, maxTokens: 12).ids == a.ids, "greedy is deterministic")
+        let s1 = try plainRun(ctx, tokenizer, SamplerSettings(temperature: 1, seed: 42), prompt: prompt, maxTokens: 12).ids
+        #expect(try plainRun(ctx, tokenizer, SamplerSettings(temperature: 1, seed: 42), prompt: prompt, maxTokens: 12).ids == s1,
+                "the same seed gives the same sample")
         let text = tokenizer.encode(String(repeating: "the theory in the thin heather, ", count: 20))
         let ppl = try Perplexity.evaluate(ctx, tokens: text, ctx: 64, maxChunks: 3)
         #expect(ppl.chunks == 3 && ppl.scored == 3 * 31)
@@ -201,17 +198,23 @@ func bitwiseEqual(_ a: [Float], _ b: [Float]) -> Bool {
     @Test func stopStringsCutTheText() throws {
         let (model, tokenizer) = try loaded(TinyModel.bytes(seed: 10), name: "tiny.gguf")
         let ctx = InferenceContext(model: model, capacity: 256)
-        var free = Generator(context: ctx, tokenizer: tokenizer, sampler: Sampler(SamplerSettings()))
-        let full = try free.run(prompt: tokenizer.encode("in the"), maxTokens: 40)
+        let full = try plainRun(ctx, tokenizer, prompt: tokenizer.encode("in the"), maxTokens: 40)
         guard full.text.count > 6 else { return }
         let stop = String(full.text.dropFirst(3).prefix(2))
-        var stopping = Generator(context: ctx, tokenizer: tokenizer, sampler: Sampler(SamplerSettings()), stopStrings: [stop])
         var streamed = ""
-        let cut = try stopping.run(prompt: tokenizer.encode("in the"), maxTokens: 40) { streamed += $0 }
+        let cut = try plainRun(ctx, tokenizer, prompt: tokenizer.encode("in the"), maxTokens: 40, stop: [stop]) { streamed += $0 }
         #expect(cut.stopReason == .stopString)
         #expect(cut.text == String(full.text[..<full.text.range(of: stop)!.lowerBound]))
         #expect(streamed == cut.text, "the stream never shows the stop string")
     }
+}
+
+/// Plain autoregressive generation through the decoder.
+func plainRun(_ ctx: InferenceContext, _ tokenizer: any Tokenizer, _ settings: SamplerSettings = SamplerSettings(),
+              prompt: [TokenID], maxTokens: Int, stop: [String] = [], emit: (String) -> Void = { _ in }) throws -> DecodeResult {
+    let decoder = try SpeculativeDecoder(target: ctx, targetSettings: settings, drafter: AutoregressiveDrafter(),
+                                         endOfGeneration: tokenizer.vocabulary.endOfGeneration)
+    return try decoder.generate(prompt: prompt, maxTokens: maxTokens, tokenizer: tokenizer, stopStrings: stop, emit: emit)
 }
 
 @Suite struct SharedPoolTests {

@@ -1,3 +1,8 @@
+/// Why generation stopped.
+public enum StopReason: String, Sendable, Codable {
+    case endOfGeneration = "end_of_generation", stopString = "stop_string", maxTokens = "max_tokens"
+}
+
 /// The result of one generation with any strategy.
 public struct DecodeResult: Sendable {
     public var promptIDs: [TokenID]
