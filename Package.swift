@@ -2,8 +2,11 @@
 // Speculum: a terminal playground for watching and steering how language models decode.
 //
 // Targets, bottom to top (read `A ⇒ B` as "A imports B"; no edge ever points the other way):
-//   SpeculumEngine ⇒ CKernels
-//   speculum       ⇒ SpeculumEngine, ArgumentParser
+//   SpeculumEngine     ⇒ CKernels
+//   SpeculumRender     (pure: no curses, no engine)
+//   SpeculumPlayground ⇒ SpeculumEngine, SpeculumRender
+//   CursesBackend      ⇒ SpeculumRender, CNcursesw
+//   speculum           ⇒ SpeculumPlayground, CursesBackend, SpeculumEngine, ArgumentParser
 // docs/ARCHITECTURE.md draws the full picture, including the targets later issues add.
 import PackageDescription
 
@@ -14,6 +17,8 @@ let package = Package(
         .executable(name: "speculum", targets: ["speculum"]),
         .library(name: "SpeculumEngine", targets: ["SpeculumEngine"]),
         .library(name: "CKernels", targets: ["CKernels"]),
+        .library(name: "SpeculumRender", targets: ["SpeculumRender"]),
+        .library(name: "SpeculumPlayground", targets: ["SpeculumPlayground"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,16 +35,31 @@ let package = Package(
         // Engine library: GGUF, tokenizer, model registry, transformer (sampling, speculation … follow).
         .target(name: "SpeculumEngine", dependencies: ["CKernels"]),
 
+        // Rendering into a ScreenBuffer: geometry, styles, widgets. No terminal code.
+        .target(name: "SpeculumRender"),
+
+        // The playground: snapshot, worker, key bindings, reducer, panes, themes.
+        .target(name: "SpeculumPlayground", dependencies: ["SpeculumEngine", "SpeculumRender"]),
+
+        // ncursesw (wide characters) through a shim; the backend is the only code that calls it.
+        .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
+        .target(name: "CursesBackend", dependencies: ["SpeculumRender", "CNcursesw"]),
+
         // The thin executable.
         .executableTarget(
             name: "speculum",
             dependencies: [
-                "SpeculumEngine",
+                "SpeculumEngine", "SpeculumPlayground", "CursesBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         // Tests
+        .testTarget(
+            name: "SpeculumPlaygroundTests",
+            dependencies: ["SpeculumPlayground", "SpeculumRender", "SpeculumEngine"],
+            exclude: ["Expected"]
+        ),
         .testTarget(
             name: "SpeculumEngineTests",
             dependencies: ["SpeculumEngine", "CKernels"],

@@ -67,62 +67,15 @@ func parseSettings(_ pairs: [String], flag: String = "--set") throws -> [String:
     return result
 }
 
-/// A target, and the draft when a strategy needs one, loaded once and shared.
-final class ModelPair {
-    let target: LoadedModel
-    let targetContext: InferenceContext
-    private(set) var draft: LoadedModel?
-    private(set) var draftContext: InferenceContext?
-    let draftName: String
-    let options: ModelOptions
-    private(set) var proposalLimit = Int.max
-
-    init(options: ModelOptions, draftName: String) throws {
-        self.options = options
-        self.draftName = draftName
-        (target, targetContext) = try options.load()
-    }
-
-    /// Loads the draft on first need, checking that it speaks the target's vocabulary.
-    func ensureDraft() throws {
-        guard draft == nil else { return }
-        let d = try LoadedModel(draftName)
-        proposalLimit = try checkVocabularies(target: target.tokenizer.vocabulary, targetRows: target.model.config.vocabulary,
-                                              draft: d.tokenizer.vocabulary, draftRows: d.model.config.vocabulary)
-        draft = d
-        draftContext = InferenceContext(model: d.model, capacity: targetContext.capacity,
-                                        arithmetic: targetContext.arithmetic, pool: targetContext.pool)
-    }
-
-    /// Where ADED's table is kept between runs: next to the cached models, one file per target.
-    var ngramTablePath: String {
-        ModelStore().directory + "/aded-" + (target.path.split(separator: "/").last.map(String.init) ?? "model") + ".txt"
-    }
-
-    /// ADED starts from the text committed in the repository and from the table earlier runs saved.
-    func prepare(_ drafter: any Drafter) throws {
-        guard let aded = drafter as? ADEDDrafter else { return }
-        if let corpus = try? String(contentsOfFile: "data/perplexity-eval.txt", encoding: .utf8) {
-            aded.learn(target.tokenizer.encode(corpus))
-        }
-        if let saved = try? String(contentsOfFile: ngramTablePath, encoding: .utf8) {
-            try aded.loadTable(saved, source: ngramTablePath)
-        }
-    }
-
-    /// Saves ADED's table for the next run (best effort: a read-only cache only loses the warm start).
-    func save(_ drafter: any Drafter) {
-        guard let aded = drafter as? ADEDDrafter else { return }
-        try? aded.savedTable().write(toFile: ngramTablePath, atomically: true, encoding: .utf8)
+extension ModelPair {
+    convenience init(options: ModelOptions, draftName: String) throws {
+        try self.init(target: options.target, draft: draftName, capacity: options.ctx,
+                      arithmetic: options.exact ? .exact : .quantizedActivations,
+                      pool: options.threads.map { ComputePool(threads: $0) } ?? .shared)
     }
 
     func decoder(drafter: any Drafter, sampling: SamplingOptions) throws -> SpeculativeDecoder {
-        if drafter.needsDraftModel { try ensureDraft() }
-        try prepare(drafter)
-        let d = try SpeculativeDecoder(target: targetContext, draft: draftContext, targetSettings: sampling.target,
-                                       draftSettings: sampling.draft, draftMode: DraftMode(rawValue: sampling.draftMode) ?? .sample,
-                                       drafter: drafter, endOfGeneration: target.tokenizer.vocabulary.endOfGeneration)
-        d.environment.proposalLimit = proposalLimit
-        return d
+        try decoder(drafter: drafter, settings: sampling.target, draftSettings: sampling.draft,
+                    draftMode: DraftMode(rawValue: sampling.draftMode) ?? .sample)
     }
 }

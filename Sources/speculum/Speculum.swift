@@ -10,7 +10,9 @@ struct Speculum: ParsableCommand {
             Models are named from the built-in registry (`speculum models list`) or given as a path to any \
             GGUF file. The cache is $SPECULUM_MODELS, else ~/.cache/speculum/models.
             """,
-        subcommands: [ModelsCommand.self, InspectCommand.self, TokenizeCommand.self, GenerateCommand.self, PerplexityCommand.self, BenchCommand.self]
+        subcommands: [PlayCommand.self, ModelsCommand.self, InspectCommand.self, TokenizeCommand.self, GenerateCommand.self,
+                      PerplexityCommand.self, BenchCommand.self],
+        defaultSubcommand: PlayCommand.self
     )
 }
 

@@ -1,7 +1,7 @@
 /// Everything about one cycle that the UI and `--trace` show: the tree, each node's verdict with the
 /// numbers behind it, what was emitted and from where, and the time split.
 public struct CycleTrace: Sendable, Codable {
-    public struct Node: Sendable, Codable {
+    public struct Node: Sendable, Codable, Equatable {
         public var token: TokenID
         public var parent: Int
         public var depth: Int
@@ -16,6 +16,21 @@ public struct CycleTrace: Sendable, Codable {
         public var candidate: Bool
         /// Cascade only: whether this position deferred to the target.
         public var deferred: Bool?
+
+        public init(token: TokenID, parent: Int, depth: Int, q: Float?, p: Float?, ratio: Float?, u: Float?,
+                    rule: AcceptanceRule?, status: NodeStatus, candidate: Bool, deferred: Bool?) {
+            self.token = token
+            self.parent = parent
+            self.depth = depth
+            self.q = q
+            self.p = p
+            self.ratio = ratio
+            self.u = u
+            self.rule = rule
+            self.status = status
+            self.candidate = candidate
+            self.deferred = deferred
+        }
     }
     public struct Emitted: Sendable, Codable {
         public var token: TokenID

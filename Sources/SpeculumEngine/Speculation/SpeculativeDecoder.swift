@@ -34,8 +34,11 @@ public final class SpeculativeDecoder {
     public var output: ArraySlice<TokenID> { committed[promptLength...] }
     public private(set) var statistics = DecodeStatistics()
     public private(set) var cycleCount = 0
+    /// The last cycle's tree and verification (for views that need the draft distributions); the
+    /// target's logits of that cycle's rows stay in `target.context` until the next evaluation.
+    public private(set) var lastTree: DraftTree?
+    public private(set) var lastResult: VerificationResult?
     private var verifierRNG: SeededGenerator
-    private var decodeStart: UInt64 = 0
 
     public init(target: InferenceContext, draft: InferenceContext? = nil, targetSettings: SamplerSettings,
                 draftSettings: SamplerSettings? = nil, draftMode: DraftMode = .sample,
@@ -76,8 +79,7 @@ public final class SpeculativeDecoder {
         environment.committed = committed
         environment.promptLength = promptLength
         try drafter.begin(environment)
-        decodeStart = now()
-        statistics.prefillNs = decodeStart - t0
+        statistics.prefillNs = now() - t0
         statistics.prefillTokens = prompt.count
     }
 
@@ -111,6 +113,8 @@ public final class SpeculativeDecoder {
         }, uniform: { verifierRNG.uniform() })
         let t2 = now()
 
+        lastTree = tree
+        lastResult = result
         let emitted = result.acceptedPath.map { tree.nodes[$0].token } + [result.finalToken]
         drafter.observe(CycleObservation(tree: tree, result: result, emitted: emitted,
                                          targetLogits: { ctx.logits($0) }), environment)
@@ -145,8 +149,9 @@ public final class SpeculativeDecoder {
         trace.batchSize = batch.count
         statistics.record(trace, emittedCount: kept, draftCandidates: tree.candidateCount,
                           overlaps: result.overlaps, targetPass: true)
-        if statistics.timeToFirstTokenNs == 0 && kept > 0 { statistics.timeToFirstTokenNs = statistics.prefillNs + (t4 - decodeStart) }
-        statistics.decodeNs = t4 - decodeStart
+        // Decode time is the sum of the cycles' own time, so pauses between steps (the playground) do not count.
+        statistics.decodeNs += t4 - t0
+        if statistics.timeToFirstTokenNs == 0 && kept > 0 { statistics.timeToFirstTokenNs = statistics.prefillNs + statistics.decodeNs }
         cycleCount += 1
         return (trace, stop)
     }

@@ -1,0 +1,65 @@
+import Foundation
+
+/// A target and, when a strategy needs one, a draft model, loaded once and shared by every strategy.
+public final class ModelPair {
+    public let target: LoadedModel
+    public let targetContext: InferenceContext
+    public private(set) var draft: LoadedModel?
+    public private(set) var draftContext: InferenceContext?
+    public let draftName: String
+    /// Draft proposals are limited to ids below this (see `checkVocabularies`).
+    public private(set) var proposalLimit = Int.max
+
+    public init(target name: String, draft draftName: String, capacity: Int, arithmetic: Arithmetic, pool: ComputePool) throws {
+        target = try LoadedModel(name)
+        targetContext = InferenceContext(model: target.model, capacity: capacity, arithmetic: arithmetic, pool: pool)
+        self.draftName = draftName
+    }
+
+    /// Loads the draft on first need, checking that it speaks the target's vocabulary.
+    public func ensureDraft() throws {
+        guard draft == nil else { return }
+        let d = try LoadedModel(draftName)
+        proposalLimit = try checkVocabularies(target: target.tokenizer.vocabulary, targetRows: target.model.config.vocabulary,
+                                              draft: d.tokenizer.vocabulary, draftRows: d.model.config.vocabulary)
+        draft = d
+        draftContext = InferenceContext(model: d.model, capacity: targetContext.capacity,
+                                        arithmetic: targetContext.arithmetic, pool: targetContext.pool)
+    }
+
+    /// A decoder over this pair (loading the draft if `drafter` needs it).
+    public func decoder(drafter: any Drafter, settings: SamplerSettings, draftSettings: SamplerSettings,
+                        draftMode: DraftMode) throws -> SpeculativeDecoder {
+        if drafter.needsDraftModel { try ensureDraft() }
+        try prepare(drafter)
+        let d = try SpeculativeDecoder(target: targetContext, draft: draftContext, targetSettings: settings,
+                                       draftSettings: draftSettings, draftMode: draftMode,
+                                       drafter: drafter, endOfGeneration: target.tokenizer.vocabulary.endOfGeneration)
+        d.environment.proposalLimit = proposalLimit
+        return d
+    }
+
+    /// Where ADED's table is kept between runs: next to the cached models, one file per target.
+    public var ngramTablePath: String {
+        ModelStore().directory + "/aded-" + (target.path.split(separator: "/").last.map(String.init) ?? "model") + ".txt"
+    }
+
+    /// Gets a drafter ready: ADED starts from the text committed in the repository and from the table
+    /// earlier runs saved; strategies that need the draft model load it.
+    public func prepare(_ drafter: any Drafter) throws {
+        if drafter.needsDraftModel { try ensureDraft() }
+        guard let aded = drafter as? ADEDDrafter, aded.table.isEmpty else { return }
+        if let corpus = try? String(contentsOfFile: "data/perplexity-eval.txt", encoding: .utf8) {
+            aded.learn(target.tokenizer.encode(corpus))
+        }
+        if let saved = try? String(contentsOfFile: ngramTablePath, encoding: .utf8) {
+            try aded.loadTable(saved, source: ngramTablePath)
+        }
+    }
+
+    /// Saves ADED's table for the next run (best effort: a read-only cache only loses the warm start).
+    public func save(_ drafter: any Drafter) {
+        guard let aded = drafter as? ADEDDrafter else { return }
+        try? aded.savedTable().write(toFile: ngramTablePath, atomically: true, encoding: .utf8)
+    }
+}

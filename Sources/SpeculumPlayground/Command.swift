@@ -1,0 +1,20 @@
+/// What the UI asks of the worker. Relative where it can be, so that presses made before a snapshot
+/// arrives are not lost.
+public enum Command: Sendable, Equatable {
+    case toggleRun
+    case pause
+    case stepCycle
+    case stepPhase
+    case restart
+    case strategy(String)
+    case set(key: String, value: String)
+    /// ± the primary knob (draft length, tree budget …) or the secondary (p_min, branching, L …).
+    case nudgePrimary(Int)
+    case nudgeSecondary(Int)
+    case nudgeTemperature(Float)
+    case prompt(String)
+    case race
+    case saveTrace(String)
+    case saveText(String)
+    case quit
+}
