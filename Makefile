@@ -9,14 +9,14 @@ BIN     := .build/release/speculum
 DEFAULT_MODELS := qwen2.5-coder-1.5b-instruct-q4_k_m qwen2.5-coder-0.5b-instruct-q4_k_m
 ALL_MODELS     := $(DEFAULT_MODELS) gemma-3-270m-q4_k_m
 
-.PHONY: run test deps build models models-all unit-tests cli-check fixtures reference-fixtures bench compare clean
+.PHONY: run test deps build models models-all unit-tests cli-check ui-check fixtures reference-fixtures bench compare clean
 
-## The main job (until the playground exists: a short generation with the default target).
+## The main job: the playground on the default pair.
 run: deps build models
-	$(BIN) generate --prompt 'def quicksort(items):' --max-tokens 64
+	$(BIN)
 
 ## Everything CI checks: unit and real-model tests (release build: the real-model tests need it), then the CLI's errors.
-test: deps build models-all unit-tests cli-check
+test: deps build models-all unit-tests cli-check ui-check
 
 ## Debian packages, installed only when missing.
 deps:
@@ -39,6 +39,10 @@ unit-tests:
 
 cli-check: build
 	scripts/cli-check.sh $(BIN)
+
+## The playground driven through tmux, as a person would.
+ui-check: build
+	scripts/ui-check.sh $(BIN)
 
 ## Regenerate the tokenizer golden fixtures from the reference tokenizer (needs PyPI: gguf, tokenizers).
 fixtures: models

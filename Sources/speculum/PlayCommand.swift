@@ -69,6 +69,8 @@ struct PlayCommand: ParsableCommand {
         let report = try runUI(worker: worker, theme: colour ? Theme.builtIn[theme]! : .mono, glyphs: ascii ? .ascii : .unicode, colour: colour)
         worker.stop()
         FileHandle.standardError.write(Data((report + "\n").utf8))
+        let signal = interrupted.load(ordering: .acquiring)
+        if signal != 0 { throw ExitCode(128 + signal) }   // the shell convention: 130 after SIGINT
     }
 }
 

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The playground as a person uses it: tmux runs `speculum` at a fixed size on the small model pair,
+# keys are sent, and the captured screen is checked for what a person would see. Also the refusals
+# (no terminal, TERM=dumb) and a clean exit on q and on Ctrl-C.
+# Usage: scripts/ui-check.sh path/to/speculum
+set -uo pipefail
+bin=$(realpath "$1")
+small=qwen2.5-coder-0.5b-instruct-q4_k_m
+session=speculum-ui-check-$$
+work=$(mktemp -d)
+passed=0 failed=0
+trap 'tmux kill-session -t "$session" 2>/dev/null; rm -rf "$work"' EXIT
+
+check() {  # check NAME CONDITION-EXIT-CODE
+  if [ "$2" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL $1"; tmux capture-pane -t "$session" -p 2>/dev/null | sed 's/^/  | /' | head -60; fi
+}
+screen() { tmux capture-pane -t "$session" -p; }
+# wait_for TEXT [SECONDS]: until the screen shows TEXT.
+wait_for() {
+  local deadline=$((SECONDS + ${2:-60}))
+  while [ $SECONDS -lt $deadline ]; do screen | grep -qF -- "$1" && return 0; sleep 0.3; done
+  return 1
+}
+start() {  # start WIDTH HEIGHT EXTRA-ARGS
+  tmux kill-session -t "$session" 2>/dev/null
+  tmux new-session -d -s "$session" -x "$1" -y "$2" \
+    "cd $work && env LANG=C.UTF-8 $bin --target $small --draft $small --max-tokens 40 --record $work/record.jsonl $3; echo EXIT=\$?; sleep 120"
+}
+
+# Refusals without a terminal.
+"$bin" --target $small </dev/null >"$work/out" 2>"$work/err"; rc=$?
+[ $rc -ne 0 ] && grep -q "needs a terminal" "$work/err"; check "refuses without a terminal" $?
+tmux new-session -d -s "$session-dumb" -x 80 -y 24 "env TERM=dumb $bin --target $small; echo EXIT=\$?; sleep 30"
+sleep 1.5
+tmux capture-pane -t "$session-dumb" -p | grep -q "TERM=dumb cannot draw the playground"; check "refuses TERM=dumb" $?
+tmux kill-session -t "$session-dumb"
+
+start 120 40 ""
+wait_for "⏸ paused" 90; check "loads and pauses" $?
+tmux send-keys -t "$session" n
+wait_for "cycle 0 · batch" 30; check "n runs one cycle and draws its tree" $?
+screen | grep -qE "✓ p/q [0-9.]+ > u"; check "the tree shows why a node was accepted" $?
+tmux send-keys -t "$session" 3
+wait_for "static tree: branching" 10; check "3 switches to the static tree" $?
+tmux send-keys -t "$session" s
+wait_for "phase: drafted" 30; check "s shows the drafted phase" $?
+tmux send-keys -t "$session" s
+wait_for "phase: verified" 5; check "s shows the verified phase" $?
+tmux send-keys -t "$session" ']'
+wait_for "branching 4×2×1×1" 10; check "] widens the tree" $?
+tmux send-keys -t "$session" '?'
+wait_for "help — ? or Esc closes" 5; check "? opens the help" $?
+tmux send-keys -t "$session" Escape
+tmux send-keys -t "$session" ':' 'strategy lookup' Enter
+wait_for "prompt lookup: n-gram" 10; check ":strategy switches" $?
+tmux send-keys -t "$session" c
+wait_for "cascade " 240; check "c races every strategy" $?
+screen | grep -qE "^.*chain +[0-9.]+ +[0-9.]+× +[0-9.]+ +yes"; check "the race says chain matches AR" $?
+tmux resize-window -t "$session" -x 50 -y 15
+wait_for "Enlarge the terminal" 5; check "a small terminal asks to be enlarged" $?
+tmux resize-window -t "$session" -x 100 -y 30
+wait_for "Draft tree" 5; check "resizing back redraws" $?
+tmux send-keys -t "$session" q
+wait_for "EXIT=0" 10; check "q quits with status 0" $?
+screen | grep -q "key-to-screen p95"; check "the terminal is restored and the report printed" $?
+[ -s "$work/record.jsonl" ] && python3 -c "import json,sys; [json.loads(l) for l in open('$work/record.jsonl')]"; check "--record wrote complete JSON lines" $?
+
+start 100 30 ""
+wait_for "⏸ paused" 90
+tmux send-keys -t "$session" ' '
+sleep 2
+tmux send-keys -t "$session" C-c
+wait_for "EXIT=130" 10; check "Ctrl-C while running restores the terminal and exits 130" $?
+
+echo "ui-check: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
