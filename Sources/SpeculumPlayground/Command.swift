@@ -4,6 +4,8 @@ public enum Command: Sendable, Equatable {
     case toggleRun
     case pause
     case stepCycle
+    /// Replay only: one cycle back.
+    case stepBack
     case stepPhase
     case restart
     case strategy(String)

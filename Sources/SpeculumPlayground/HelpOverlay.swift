@@ -4,7 +4,7 @@ import SpeculumRender
 /// The key bindings and the statistics' definitions (also in the README).
 public enum KeyHelp {
     public static let keys: [(String, String)] = [
-        ("Space", "run / pause"), ("n", "one full cycle"), ("s", "one phase: draft → verify → accept"),
+        ("Space", "run / pause"), ("n", "one full cycle"), ("b", "one cycle back (replay)"), ("s", "one phase: draft → verify → accept"),
         ("1–9, 0", "the first ten strategies (" + StrategyCatalog.names.prefix(10).joined(separator: " ") + ")"),
         (":strategy NAME", "any strategy"), ("[ ]", "first knob: draft length, tree budget …"),
         ("{ }", "second knob: p_min, depth, layers …"), ("t T", "temperature −/+ 0.1"), ("e", "edit the prompt"),

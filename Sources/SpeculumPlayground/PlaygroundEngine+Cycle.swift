@@ -30,6 +30,7 @@ extension PlaygroundEngine {
         let tok = pair.target.tokenizer
         let path = decoder.lastResult?.acceptedPath ?? []
         let ctx = decoder.target.context
+        var pieces: [String] = []
         for (j, e) in trace.emitted.enumerated() {
             // The target row that produced emitted token j: the root for the first, then the accepted nodes.
             let row = j == 0 ? 0 : path[j - 1] + 1
@@ -40,6 +41,7 @@ extension PlaygroundEngine {
                 snapshot.tokenTexts[a.token] = String(decoding: tok.bytes(of: a.token, special: true), as: UTF8.self)
             }
             let piece = text.push(tok.bytes(of: e.token, special: false))
+            pieces.append(piece)
             snapshot.tokens.append(TokenView(id: e.token, text: piece, origin: e.origin, cycle: trace.cycle, insight: insight))
         }
         snapshot.recentAccepted.append(Double(trace.acceptedCount))
@@ -51,8 +53,9 @@ extension PlaygroundEngine {
             residualTop: trace.residualTop.map { (tok.pieceText($0.token), $0.p) },
             emitted: trace.emitted.map { (tok.pieceText($0.token), $0.origin) },
             draftNs: trace.draftNs, verifyNs: trace.verifyNs, rollbackNs: trace.rollbackNs, batchSize: trace.batchSize)
-        traces.append(trace)
-        if let recorder, let line = try? encodeLine(trace) { recorder.write(Data((line + "\n").utf8)) }
+        let full = trace.withTexts({ tok.pieceText($0) }, output: pieces)
+        traces.append(full)
+        if let recorder, let line = try? encodeLine(full) { recorder.write(Data((line + "\n").utf8)) }
     }
 
     func apply(_ command: Command) {
@@ -105,7 +108,7 @@ extension PlaygroundEngine {
             case .saveText(let path):
                 try (prompt + snapshot.tokens.map(\.text).joined()).write(toFile: path, atomically: true, encoding: .utf8)
                 snapshot.message = "saved the text to \(path)"
-            case .quit:
+            case .quit, .stepBack:
                 break
             }
         } catch {

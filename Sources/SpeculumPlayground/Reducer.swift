@@ -31,6 +31,7 @@ public func reduce(_ state: inout AppState, _ key: Key, snapshot: Snapshot) -> [
     switch key {
     case .char(" "): return [.toggleRun]
     case .char("n"): return [.stepCycle]
+    case .char("b"): return [.stepBack]
     case .char("s"): return [.stepPhase]
     case .char("r"): return [.restart]
     case .char("c"): return [.race]

@@ -62,7 +62,7 @@ struct GenerateCommand: ParsableCommand {
         let ids = promptIDs(text, tokenizer: pair.target.tokenizer, chat: chat, system: system)
         guard !ids.isEmpty else { throw CommandError("--prompt is empty: give at least one character of text") }
 
-        let traceFile = try trace.map { try TraceWriter(path: $0) }
+        let traceFile = try trace.map { try TraceWriter(path: $0, tokenizer: pair.target.tokenizer) }
         let result = try decoder.generate(prompt: ids, maxTokens: maxTokens, tokenizer: pair.target.tokenizer, stopStrings: stop,
                                           onCycle: { try traceFile?.write($0) },
                                           emit: { piece in if !json { FileHandle.standardOutput.write(Data(piece.utf8)) } })
@@ -94,10 +94,12 @@ final class TraceWriter {
     let path: String
     private let partial: String
     private let handle: FileHandle
-    private var cycles = 0
+    private let tokenizer: any Tokenizer
+    private var text = StreamingTextDecoder()
 
-    init(path: String) throws {
+    init(path: String, tokenizer: any Tokenizer) throws {
         self.path = path
+        self.tokenizer = tokenizer
         partial = path + ".partial"
         guard FileManager.default.createFile(atPath: partial, contents: nil), let h = FileHandle(forWritingAtPath: partial) else {
             throw CommandError("--trace \(path): cannot create the file (does the directory exist and is it writable?)")
@@ -105,9 +107,11 @@ final class TraceWriter {
         handle = h
     }
 
+    /// One line per cycle, with token texts so that `speculum replay` needs no model.
     func write(_ trace: CycleTrace) throws {
-        handle.write(Data((try jsonString(trace, pretty: false) + "\n").utf8))
-        cycles += 1
+        let pieces = trace.emitted.map { text.push(tokenizer.bytes(of: $0.token, special: false)) }
+        let full = trace.withTexts({ tokenizer.pieceText($0) }, output: pieces)
+        handle.write(Data((try jsonString(full, pretty: false) + "\n").utf8))
     }
 
     func close() throws {

@@ -34,7 +34,7 @@ struct PlayCommand: ParsableCommand {
     @Flag(help: "Format the prompt as a chat turn.")
     var chat = false
 
-    @Option(help: "Colour theme: dark, light, mono.")
+    @Option(help: "Colour theme: dark, light, mono, a name in themes/, or a path to a .toml file.")
     var theme: String = "dark"
 
     @Flag(help: "No colours (attributes only); NO_COLOR in the environment does the same.")
@@ -48,9 +48,6 @@ struct PlayCommand: ParsableCommand {
 
     func validate() throws {
         guard (1...100_000).contains(maxTokens) else { throw ValidationError("--max-tokens \(maxTokens) is out of range (allowed: 1 to 100000)") }
-        guard Theme.builtIn[theme] != nil else {
-            throw ValidationError("--theme \(theme) is unknown (built in: \(Theme.builtIn.keys.sorted().joined(separator: ", ")))")
-        }
         do { _ = try StrategyCatalog.make(strategy, settings: try parseSettings(settings), targetBlocks: 1000) } catch let e as DecoderError {
             throw ValidationError(e.description)
         }
@@ -65,71 +62,9 @@ struct PlayCommand: ParsableCommand {
             exact: model.exact, recordPath: record)
         let worker = PlaygroundWorker(config: config)
         worker.start()
-        let colour = !noColor && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) != false
-        let report = try runUI(worker: worker, theme: colour ? Theme.builtIn[theme]! : .mono, glyphs: ascii ? .ascii : .unicode, colour: colour)
+        let report = try runUI(source: worker, display: DisplayOptions(theme: theme, noColor: noColor, ascii: ascii))
         worker.stop()
-        FileHandle.standardError.write(Data((report + "\n").utf8))
-        let signal = interrupted.load(ordering: .acquiring)
-        if signal != 0 { throw ExitCode(128 + signal) }   // the shell convention: 130 after SIGINT
+        try finishUI(report)
     }
 }
 
-/// Set by SIGINT, SIGTERM and SIGHUP; the UI loop ends at its next turn and restores the terminal.
-private let interrupted = Atomic<Int32>(0)
-
-/// The UI loop: read a key (33 ms at most), reduce it, send commands, draw the newest snapshot.
-/// Returns a one-line report of responsiveness.
-private func runUI(worker: PlaygroundWorker, theme initial: Theme, glyphs: Glyphs, colour: Bool) throws -> String {
-    var sources: [DispatchSourceSignal] = []
-    for sig in [SIGINT, SIGTERM, SIGHUP] {
-        signal(sig, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-        source.setEventHandler { @Sendable in interrupted.store(sig, ordering: .releasing) }
-        source.resume()
-        sources.append(source)
-    }
-    installCrashRestore()
-    let terminal: Terminal
-    do { terminal = try Terminal(colour: colour) } catch { throw CommandError("\(error)") }
-    defer { terminal.restore() }
-
-    var state = AppState()
-    var theme = initial
-    state.themeName = theme.name
-    var shownVersion = -1
-    var latencies: [Double] = []
-    let cpuStart = ProcessInfo.processInfo.systemUptime
-    var uiBusy = 0.0
-    while interrupted.load(ordering: .acquiring) == 0 && !state.quit {
-        let key = terminal.readKey(milliseconds: 33)
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        let (version, snapshot) = worker.latest()
-        if let key {
-            if key == .resize {
-                terminal.invalidate()
-            } else {
-                for c in reduce(&state, key, snapshot: snapshot) { worker.send(c) }
-                if state.themeName != theme.name {
-                    if let t = Theme.builtIn[state.themeName], colour { theme = t } else {
-                        state.note = "unknown theme '\(state.themeName)' (built in: \(Theme.builtIn.keys.sorted().joined(separator: ", ")))"
-                        state.themeName = theme.name
-                    }
-                }
-            }
-        }
-        guard key != nil || version != shownVersion else { continue }
-        var shown = snapshot
-        if worker.hasQueuedCommands { shown.pending = "pending: your command applies at the end of this cycle" }
-        let size = terminal.size
-        terminal.draw(renderScreen(RenderContext(snapshot: shown, state: state, theme: theme, glyphs: glyphs), width: size.width, height: size.height))
-        shownVersion = version
-        let t1 = DispatchTime.now().uptimeNanoseconds
-        uiBusy += Double(t1 - t0) / 1e9
-        if key != nil { latencies.append(Double(t1 - t0) / 1e6) }
-    }
-    for s in sources { s.cancel() }
-    latencies.sort()
-    let p95 = latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.95))]
-    let wall = ProcessInfo.processInfo.systemUptime - cpuStart
-    return "[playground: \(latencies.count) keys, key-to-screen p95 \(String(format: "%.2f", p95)) ms; UI busy \(String(format: "%.1f", uiBusy / max(wall, 1e-9) * 100))% of the session]"
-}

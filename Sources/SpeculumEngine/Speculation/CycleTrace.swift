@@ -16,6 +16,8 @@ public struct CycleTrace: Sendable, Codable {
         public var candidate: Bool
         /// Cascade only: whether this position deferred to the target.
         public var deferred: Bool?
+        /// The token's text, filled in by writers that have the tokenizer (so replay needs no model).
+        public var text: String?
 
         public init(token: TokenID, parent: Int, depth: Int, q: Float?, p: Float?, ratio: Float?, u: Float?,
                     rule: AcceptanceRule?, status: NodeStatus, candidate: Bool, deferred: Bool?) {
@@ -35,6 +37,8 @@ public struct CycleTrace: Sendable, Codable {
     public struct Emitted: Sendable, Codable {
         public var token: TokenID
         public var origin: TokenOrigin
+        /// The decoded text this token added to the output (see `Node.text`).
+        public var text: String?
         public init(token: TokenID, origin: TokenOrigin) {
             self.token = token
             self.origin = origin
@@ -43,6 +47,7 @@ public struct CycleTrace: Sendable, Codable {
     public struct Entry: Sendable, Codable {
         public var token: TokenID
         public var p: Float
+        public var text: String?
         public init(token: TokenID, p: Float) {
             self.token = token
             self.p = p
@@ -63,6 +68,9 @@ public struct CycleTrace: Sendable, Codable {
     public var batchSize: Int
     /// True when an end-of-generation id, a stop string or the budget cut the cycle short.
     public var truncated: Bool
+    /// The tree's root: the last committed token before the cycle, and its text when known.
+    public var root: TokenID?
+    public var rootText: String?
 
     public init(cycle: Int, strategy: String, position: Int, nodes: [Node], residualTop: [Entry], emitted: [Emitted],
                 draftNs: UInt64, verifyNs: UInt64, rollbackNs: UInt64, batchSize: Int, truncated: Bool) {
@@ -77,6 +85,17 @@ public struct CycleTrace: Sendable, Codable {
         self.rollbackNs = rollbackNs
         self.batchSize = batchSize
         self.truncated = truncated
+    }
+
+    /// The trace with every token's text filled in; `output` gives the decoded text each emitted
+    /// token added (it may be empty for part of a character).
+    public func withTexts(_ piece: (TokenID) -> String, output: [String]) -> CycleTrace {
+        var t = self
+        for i in t.nodes.indices { t.nodes[i].text = piece(t.nodes[i].token) }
+        t.rootText = t.root.map(piece)
+        for i in t.residualTop.indices { t.residualTop[i].text = piece(t.residualTop[i].token) }
+        for i in t.emitted.indices { t.emitted[i].text = i < output.count ? output[i] : piece(t.emitted[i].token) }
+        return t
     }
 
     public var acceptedCount: Int { emitted.filter { $0.origin == .accepted }.count }

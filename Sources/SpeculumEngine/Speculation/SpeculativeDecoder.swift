@@ -147,6 +147,7 @@ public final class SpeculativeDecoder {
         trace.verifyNs = t2 - t1
         trace.rollbackNs = t4 - t3
         trace.batchSize = batch.count
+        trace.root = root
         statistics.record(trace, emittedCount: kept, draftCandidates: tree.candidateCount,
                           overlaps: result.overlaps, targetPass: true)
         // Decode time is the sum of the cycles' own time, so pauses between steps (the playground) do not count.
