@@ -24,7 +24,7 @@ wait_for() {
 start() {  # start WIDTH HEIGHT EXTRA-ARGS
   tmux kill-session -t "$session" 2>/dev/null
   tmux new-session -d -s "$session" -x "$1" -y "$2" \
-    "cd $work && env LANG=C.UTF-8 $bin --target $small --draft $small --max-tokens 40 --record $work/record.jsonl $3; echo EXIT=\$?; sleep 120"
+    "cd $work && env LANG=C.UTF-8 $bin --target $small --draft $small --max-tokens 16 --record $work/record.jsonl $3; echo EXIT=\$?; sleep 120"
 }
 
 # Refusals without a terminal.
@@ -64,6 +64,27 @@ tmux send-keys -t "$session" q
 wait_for "EXIT=0" 10; check "q quits with status 0" $?
 screen | grep -q "key-to-screen p95"; check "the terminal is restored and the report printed" $?
 [ -s "$work/record.jsonl" ] && python3 -c "import json,sys; [json.loads(l) for l in open('$work/record.jsonl')]"; check "--record wrote complete JSON lines" $?
+
+# Replay the recording without a model.
+cp "$work/record.jsonl" "$work/replay.jsonl"
+tmux kill-session -t "$session" 2>/dev/null
+tmux new-session -d -s "$session" -x 120 -y 40 "cd $work && env LANG=C.UTF-8 $bin replay $work/replay.jsonl; echo EXIT=\$?; sleep 60"
+wait_for "(replay: cycle 0 of" 10; check "replay opens the recording" $?
+tmux send-keys -t "$session" n n b
+wait_for "(replay: cycle 1 of" 5; check "replay steps forward and back" $?
+screen | grep -qE "cycle 0 · batch"; check "replay draws the recorded tree" $?
+tmux send-keys -t "$session" q
+wait_for "EXIT=0" 5; check "replay quits" $?
+printf '{"cycle": "x"}\n' >"$work/bad.jsonl"
+"$bin" replay "$work/bad.jsonl" >"$work/out" 2>"$work/err"; rc=$?
+[ $rc -ne 0 ] && grep -q "bad.jsonl:1: not a cycle trace" "$work/err"; check "replay names the bad line" $?
+
+# A bad theme file: the message names file, line and key; the default theme is used.
+printf '[roles.accepted]\nfg = 300\n' >"$work/bad.toml"
+start 120 40 "--theme $work/bad.toml"
+wait_for "bad.toml:2: fg = 300 is not a 256-colour index" 90; check "a bad theme is named and the default used" $?
+tmux send-keys -t "$session" q
+wait_for "EXIT=0" 10
 
 start 100 30 ""
 wait_for "⏸ paused" 90
