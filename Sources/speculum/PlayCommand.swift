@@ -34,14 +34,7 @@ struct PlayCommand: ParsableCommand {
     @Flag(help: "Format the prompt as a chat turn.")
     var chat = false
 
-    @Option(help: "Colour theme: dark, light, mono, a name in themes/, or a path to a .toml file.")
-    var theme: String = "dark"
-
-    @Flag(help: "No colours (attributes only); NO_COLOR in the environment does the same.")
-    var noColor = false
-
-    @Flag(help: "ASCII borders and bars for terminals without box-drawing characters.")
-    var ascii = false
+    @OptionGroup var display: DisplayOptions
 
     @Option(help: "Write every cycle's trace to this file as JSON lines (the format of generate --trace).")
     var record: String?
@@ -62,7 +55,7 @@ struct PlayCommand: ParsableCommand {
             exact: model.exact, recordPath: record)
         let worker = PlaygroundWorker(config: config)
         worker.start()
-        let report = try runUI(source: worker, display: DisplayOptions(theme: theme, noColor: noColor, ascii: ascii))
+        let report = try runUI(source: worker, display: display)
         worker.stop()
         try finishUI(report)
     }

@@ -9,11 +9,17 @@ import Synchronization
 /// Set by SIGINT, SIGTERM and SIGHUP; the UI loop ends at its next turn and restores the terminal.
 let interrupted = Atomic<Int32>(0)
 
-/// How the UI draws: theme, colour, glyphs.
-struct DisplayOptions {
-    var theme: String
-    var noColor: Bool
-    var ascii: Bool
+/// How the UI draws: theme, colour, glyphs (flags shared by `play` and `replay`).
+struct DisplayOptions: ParsableArguments {
+    @Option(help: "Colour theme: dark, light, mono, a name in themes/, or a path to a .toml file.")
+    var theme: String = "dark"
+
+    @Flag(help: "No colours (attributes only); NO_COLOR in the environment does the same.")
+    var noColor = false
+
+    @Flag(help: "ASCII borders and bars for terminals without box-drawing characters.")
+    var ascii = false
+
     var colour: Bool { !noColor && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) != false }
 }
 
@@ -54,8 +60,7 @@ func runUI(source: any SnapshotSource, display: DisplayOptions) throws -> String
     state.note = startNote
     var shownVersion = -1
     var latencies: [Double] = []
-    let cpuStart = ProcessInfo.processInfo.systemUptime
-    var uiBusy = 0.0
+    let uiCPUStart = cpuSeconds(CLOCK_THREAD_CPUTIME_ID), processCPUStart = cpuSeconds(CLOCK_PROCESS_CPUTIME_ID)
     while interrupted.load(ordering: .acquiring) == 0 && !state.quit {
         let key = terminal.readKey(milliseconds: 33)
         let t0 = DispatchTime.now().uptimeNanoseconds
@@ -84,12 +89,20 @@ func runUI(source: any SnapshotSource, display: DisplayOptions) throws -> String
         terminal.draw(renderScreen(RenderContext(snapshot: shown, state: state, theme: theme, glyphs: glyphs), width: size.width, height: size.height))
         shownVersion = version
         let t1 = DispatchTime.now().uptimeNanoseconds
-        uiBusy += Double(t1 - t0) / 1e9
         if key != nil { latencies.append(Double(t1 - t0) / 1e6) }
     }
     for s in sources { s.cancel() }
     latencies.sort()
     let p95 = latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.95))]
-    let wall = ProcessInfo.processInfo.systemUptime - cpuStart
-    return "[playground: \(latencies.count) keys, key-to-screen p95 \(String(format: "%.2f", p95)) ms; UI busy \(String(format: "%.1f", uiBusy / max(wall, 1e-9) * 100))% of the session]"
+    // CPU time of this (the UI) thread against everything else the process did (worker and pool).
+    let ui = cpuSeconds(CLOCK_THREAD_CPUTIME_ID) - uiCPUStart
+    let rest = max(1e-9, cpuSeconds(CLOCK_PROCESS_CPUTIME_ID) - processCPUStart - ui)
+    return "[playground: \(latencies.count) keys, key-to-screen p95 \(String(format: "%.2f", p95)) ms, max \(String(format: "%.2f", latencies.last ?? 0)) ms; "
+        + "UI thread CPU \(String(format: "%.2f", ui)) s = \(String(format: "%.1f", ui / rest * 100))% of the worker's \(String(format: "%.1f", rest)) s]"
+}
+
+private func cpuSeconds(_ clock: clockid_t) -> Double {
+    var t = timespec()
+    clock_gettime(clock, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }
