@@ -3,7 +3,7 @@
 # something is). Run as root on Debian 12; prints nothing when everything is already there.
 set -euo pipefail
 
-packages=(libopenblas-dev libncursesw5-dev pkg-config tmux python3 python3-pip)
+packages=(libopenblas-dev libncursesw5-dev ncurses-term pkg-config tmux python3 python3-pip)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

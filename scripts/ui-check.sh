@@ -6,10 +6,12 @@
 set -uo pipefail
 bin=$(realpath "$1")
 small=qwen2.5-coder-0.5b-instruct-q4_k_m
-session=speculum-ui-check-$$
+base=speculum-ui-check-$$
+run=0
+session=$base-0
 work=$(mktemp -d)
 passed=0 failed=0
-trap 'tmux kill-session -t "$session" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'for s in $(tmux ls -F "#S" 2>/dev/null | grep "^$base"); do tmux kill-session -t "$s"; done; rm -rf "$work"' EXIT
 
 check() {  # check NAME CONDITION-EXIT-CODE
   if [ "$2" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL $1"; tmux capture-pane -t "$session" -p 2>/dev/null | sed 's/^/  | /' | head -60; fi
@@ -21,19 +23,25 @@ wait_for() {
   while [ $SECONDS -lt $deadline ]; do screen | grep -qF -- "$1" && return 0; sleep 0.3; done
   return 1
 }
+# fresh: a new session name; the old session is killed after the new one exists (killing the last
+# session stops the tmux server, and a new-session racing with that can fail).
+fresh() {
+  local old=$session
+  run=$((run + 1)); session=$base-$run
+  tmux new-session -d -s "$session" -x "$1" -y "$2" "$3"
+  tmux kill-session -t "$old" 2>/dev/null
+  return 0
+}
 start() {  # start WIDTH HEIGHT EXTRA-ARGS
-  tmux kill-session -t "$session" 2>/dev/null
-  tmux new-session -d -s "$session" -x "$1" -y "$2" \
+  fresh "$1" "$2" \
     "cd $work && env LANG=C.UTF-8 $bin --target $small --draft $small --max-tokens 16 --record $work/record.jsonl $3; echo EXIT=\$?; sleep 120"
 }
 
 # Refusals without a terminal.
 "$bin" --target $small </dev/null >"$work/out" 2>"$work/err"; rc=$?
 [ $rc -ne 0 ] && grep -q "needs a terminal" "$work/err"; check "refuses without a terminal" $?
-tmux new-session -d -s "$session-dumb" -x 80 -y 24 "env TERM=dumb $bin --target $small; echo EXIT=\$?; sleep 30"
-sleep 1.5
-tmux capture-pane -t "$session-dumb" -p | grep -q "TERM=dumb cannot draw the playground"; check "refuses TERM=dumb" $?
-tmux kill-session -t "$session-dumb"
+fresh 80 24 "env TERM=dumb $bin --target $small; echo EXIT=\$?; sleep 30"
+wait_for "EXIT=1" 10 && screen | grep -q "TERM=dumb cannot draw the playground"; check "refuses TERM=dumb" $?
 
 start 120 40 ""
 wait_for "⏸ paused" 90; check "loads and pauses" $?
@@ -41,18 +49,18 @@ tmux send-keys -t "$session" n
 wait_for "cycle 0 · batch" 30; check "n runs one cycle and draws its tree" $?
 screen | grep -qE "✓ p/q [0-9.]+ > u"; check "the tree shows why a node was accepted" $?
 tmux send-keys -t "$session" 3
-wait_for "static tree: branching" 10; check "3 switches to the static tree" $?
+wait_for "static tree: branching=3x2x1x1" 10; check "3 switches to the static tree" $?
 tmux send-keys -t "$session" s
 wait_for "phase: drafted" 30; check "s shows the drafted phase" $?
 tmux send-keys -t "$session" s
 wait_for "phase: verified" 5; check "s shows the verified phase" $?
 tmux send-keys -t "$session" ']'
-wait_for "branching 4×2×1×1" 10; check "] widens the tree" $?
+wait_for "branching=4x2x1x1" 10; check "] widens the tree" $?
 tmux send-keys -t "$session" '?'
 wait_for "help — ? or Esc closes" 5; check "? opens the help" $?
 tmux send-keys -t "$session" Escape
 tmux send-keys -t "$session" ':' 'strategy lookup' Enter
-wait_for "prompt lookup: n-gram" 10; check ":strategy switches" $?
+wait_for "prompt lookup: k=6" 10; check ":strategy switches" $?
 tmux send-keys -t "$session" c
 wait_for "cascade " 240; check "c races every strategy" $?
 screen | grep -qE "^.*chain +[0-9.]+ +[0-9.]+× +[0-9.]+ +yes"; check "the race says chain matches AR" $?
@@ -67,10 +75,11 @@ screen | grep -q "key-to-screen p95"; check "the terminal is restored and the re
 
 # Replay the recording without a model.
 cp "$work/record.jsonl" "$work/replay.jsonl"
-tmux kill-session -t "$session" 2>/dev/null
-tmux new-session -d -s "$session" -x 120 -y 40 "cd $work && env LANG=C.UTF-8 $bin replay $work/replay.jsonl; echo EXIT=\$?; sleep 60"
+fresh 120 40 "cd $work && env LANG=C.UTF-8 $bin replay $work/replay.jsonl; echo EXIT=\$?; sleep 60"
 wait_for "(replay: cycle 0 of" 10; check "replay opens the recording" $?
-tmux send-keys -t "$session" n n b
+tmux send-keys -t "$session" n n
+wait_for "(replay: cycle 2 of" 5
+tmux send-keys -t "$session" b
 wait_for "(replay: cycle 1 of" 5; check "replay steps forward and back" $?
 screen | grep -qE "cycle 0 · batch"; check "replay draws the recorded tree" $?
 tmux send-keys -t "$session" q
@@ -85,6 +94,17 @@ start 120 40 "--theme $work/bad.toml"
 wait_for "bad.toml:2: fg = 300 is not a 256-colour index" 90; check "a bad theme is named and the default used" $?
 tmux send-keys -t "$session" q
 wait_for "EXIT=0" 10
+
+# Colour depth: a direct-colour terminal gets RGB, a 256-colour one palette indices, NO_COLOR none.
+colours() {  # colours TERM EXTRA-ENV: the SGR colour codes the first screen uses
+  fresh 120 40 "cd $work && env LANG=C.UTF-8 TERM=$1 $2 $bin --target $small --draft $small; sleep 60"
+  wait_for "⏸ paused" 90
+  tmux capture-pane -t "$session" -p -e | grep -oE $'\e\\[[0-9;:]*m' | sort -u | tr '\n' ' '
+}
+# (Not in a pipeline: `colours` must run in this shell, where it renames the session.)
+colours xterm-direct "" >"$work/sgr"; grep -qE '38;2;[0-9]+;[0-9]+;[0-9]+' "$work/sgr"; check "direct colour on a terminal with RGB" $?
+colours tmux-256color "" >"$work/sgr"; grep -qE '38;5;[0-9]+' "$work/sgr"; check "256 colours on a 256-colour terminal" $?
+colours tmux-256color "NO_COLOR=1" >"$work/sgr"; ! grep -qE '38;[25];' "$work/sgr"; check "NO_COLOR draws without colours" $?
 
 start 100 30 ""
 wait_for "⏸ paused" 90

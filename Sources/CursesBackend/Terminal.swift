@@ -17,7 +17,7 @@ public final class Terminal {
 
     public private(set) var depth: ColourDepth = .none
     private var previous: ScreenBuffer?
-    private var pairs: [Int32: Int16] = [:]
+    private var pairs: [Int64: Int16] = [:]
     private var active = false
 
     /// Refuses terminals the UI cannot drive, with a message saying what to do instead.
@@ -47,7 +47,9 @@ public final class Terminal {
         if colour && has_colors() {
             start_color()
             use_default_colors()
-            depth = cn_has_rgb() != 0 && cn_colors() >= 256 ? .direct : cn_colors() >= 256 ? .indexed : .sixteen
+            // Direct colour: the terminfo entry says RGB, or (xterm-direct) its colour count is 2^24.
+            let rgb = cn_colors() >= 0x100_0000 || (cn_has_rgb() != 0 && cn_colors() >= 256)
+            depth = rgb ? .direct : cn_colors() >= 256 ? .indexed : .sixteen
         }
     }
 
@@ -106,19 +108,33 @@ public final class Terminal {
         wattr_set(cn_stdscr(), attrs, pair, nil)
     }
 
-    /// A colour as the terminal's index (−1: its default). RGB goes to the 6×6×6 cube; 16-colour
-    /// terminals get the nearest basic colour.
-    private func code(_ c: Color) -> Int16 {
+    /// A colour as the terminal takes it (−1: its default). Direct-colour terminals get 0xRRGGBB
+    /// (indexed colours through the xterm palette); others get a palette index: RGB goes to the
+    /// 6×6×6 cube, and 16-colour terminals get the nearest basic colour.
+    private func code(_ c: Color) -> Int32 {
         var index: Int
         switch c {
         case .default: return -1
-        case .indexed(let i): index = Int(i)
+        case .indexed(let i):
+            if depth == .direct { let (r, g, b) = Self.xterm(Int(i)); return Int32(r) << 16 | Int32(g) << 8 | Int32(b) }
+            index = Int(i)
         case .rgb(let r, let g, let b):
+            if depth == .direct { return Int32(r) << 16 | Int32(g) << 8 | Int32(b) }
             func level(_ v: UInt8) -> Int { v < 48 ? 0 : v < 115 ? 1 : (Int(v) - 35) / 40 }
             index = 16 + 36 * level(r) + 6 * level(g) + level(b)
         }
         if depth == .sixteen && index >= 16 { index = basic(index) }
-        return Int16(index)
+        return Int32(index)
+    }
+
+    /// The RGB value xterm shows for a 256-colour index.
+    static func xterm(_ i: Int) -> (Int, Int, Int) {
+        let basic = [(0, 0, 0), (205, 0, 0), (0, 205, 0), (205, 205, 0), (0, 0, 238), (205, 0, 205), (0, 205, 205), (229, 229, 229),
+                     (127, 127, 127), (255, 0, 0), (0, 255, 0), (255, 255, 0), (92, 92, 255), (255, 0, 255), (0, 255, 255), (255, 255, 255)]
+        if i < 16 { return basic[i] }
+        if i >= 232 { let v = 8 + 10 * (i - 232); return (v, v, v) }
+        let levels = [0, 95, 135, 175, 215, 255], v = i - 16
+        return (levels[v / 36], levels[(v / 6) % 6], levels[v % 6])
     }
 
     /// The nearest of the 16 basic colours to a 256-colour index.
@@ -129,11 +145,12 @@ public final class Terminal {
         return (r >= 3 ? 1 : 0) + (g >= 3 ? 2 : 0) + (b >= 3 ? 4 : 0) + (bright ? 8 : 0)
     }
 
-    private func pairNumber(_ fg: Int16, _ bg: Int16) -> Int16 {
-        let key = Int32(fg) << 16 | Int32(UInt16(bitPattern: bg))
+    private func pairNumber(_ fg: Int32, _ bg: Int32) -> Int16 {
+        let key = Int64(fg) << 32 | Int64(UInt32(bitPattern: bg))
         if let p = pairs[key] { return p }
         let n = Int16(min(pairs.count + 1, Int(cn_color_pairs()) - 1, Int(Int16.max)))
-        init_pair(n, fg, bg)
+        // Extended pairs take colour values beyond 16 bits (direct colour).
+        init_extended_pair(Int32(n), fg, bg)
         pairs[key] = n
         return n
     }

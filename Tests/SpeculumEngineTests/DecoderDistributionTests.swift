@@ -56,18 +56,21 @@ import SpeculumEngine
     @Test(arguments: ["chain", "tree", "dyspec", "rsd-c", "rsd-s", "lookup", "recycling", "aded", "self", "lookahead"])
     func firstThreeTokensFollowTheTarget(strategy: String) throws {
         let p = Self.pValue(try Self.counts(try TinyPair.drafter(strategy)))
+        print("chi-square, first three tokens, \(strategy) (sampled drafts): p = \(p)")
         #expect(p > 0.001, "strategy \(strategy): chi-square p = \(p)")
     }
 
     @Test(arguments: ["chain", "tree", "dyspec"])
     func argmaxDraftsFollowTheTargetToo(strategy: String) throws {
         let p = Self.pValue(try Self.counts(try TinyPair.drafter(strategy), mode: .argmax))
+        print("chi-square, first three tokens, \(strategy) (argmax drafts): p = \(p)")
         #expect(p > 0.001, "strategy \(strategy) with argmax drafts: chi-square p = \(p)")
     }
 
     @Test func aBrokenRuleIsCaught() throws {
         // The cascade that never defers accepts every draft token: the draft's distribution, not the target's.
         let p = Self.pValue(try Self.counts(CascadeDrafter(rule: .never)))
+        print("chi-square, first three tokens, cascade rule=never (broken on purpose): p = \(p)")
         #expect(p < 1e-6, "accepting every draft should be detected; p = \(p)")
         // Its lossless end is exact speculative sampling and passes.
         let exactEnd = Self.pValue(try Self.counts(CascadeDrafter(rule: .always)))

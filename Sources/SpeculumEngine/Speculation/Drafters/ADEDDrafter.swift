@@ -20,7 +20,7 @@ public final class ADEDDrafter: Drafter {
         self.iterations = iterations
     }
     public var name: String { "aded" }
-    public var summary: String { "ADED: \(table.count) bigram keys, \(iterations) search iterations, \(nodes) nodes" }
+    public var summary: String { "ADED: nodes=\(nodes) depth=\(depth) iterations=\(iterations); table of \(table.count) bigrams" }
 
     static func key(_ a: TokenID, _ b: TokenID) -> UInt64 { UInt64(UInt32(truncatingIfNeeded: a)) << 32 | UInt64(UInt32(truncatingIfNeeded: b)) }
 

@@ -24,7 +24,7 @@ public final class DraftChainDrafter: Drafter {
     public var name: String { "chain" }
     public var needsDraftModel: Bool { true }
     public var summary: String {
-        "draft-model chain: k=\(k)\(adaptive ? " (adaptive)" : "")\(pMin > 0 ? ", stop below p_min=\(pMin)" : "")"
+        "draft-model chain: k=\(k) p_min=\(pMin) adaptive=\(adaptive ? "on (max \(maxK))" : "off")"
     }
 
     public func propose(_ env: DraftEnvironment) throws -> DraftTree {
@@ -49,7 +49,7 @@ public final class SelfSpeculativeDrafter: Drafter {
         self.k = k
     }
     public var name: String { "self" }
-    public var summary: String { "self-speculation: first \(layers) blocks draft k=\(k)" }
+    public var summary: String { "self-speculation: layers=\(layers) k=\(k)" }
 
     public func begin(_ env: DraftEnvironment) throws {
         let blocks = env.targetModel.config.blocks
@@ -93,7 +93,7 @@ public final class PromptLookupDrafter: Drafter {
         self.minN = minN
     }
     public var name: String { "lookup" }
-    public var summary: String { "prompt lookup: n-gram \(maxN)…\(minN), k=\(k)" }
+    public var summary: String { "prompt lookup: k=\(k) n=\(maxN)…\(minN)" }
 
     public func propose(_ env: DraftEnvironment) throws -> DraftTree {
         var tree = DraftTree()

@@ -30,9 +30,9 @@ public final class CascadeDrafter: Drafter {
     public var needsDraftModel: Bool { true }
     public var summary: String {
         switch rule {
-        case .always: return "cascade (always defer = exact speculative sampling), k=\(k)"
-        case .never: return "cascade, LOSSY: never defer (draft only), k=\(k)"
-        default: return "cascade, LOSSY: \(rule.rawValue) rule, α=\(alpha), k=\(k)"
+        case .always: return "cascade: rule=always (exact speculative sampling) k=\(k)"
+        case .never: return "cascade, LOSSY: rule=never (the draft alone) k=\(k)"
+        default: return "cascade, LOSSY: rule=\(rule.rawValue) alpha=\(alpha) k=\(k)"
         }
     }
 

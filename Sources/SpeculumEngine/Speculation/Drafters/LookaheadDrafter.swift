@@ -19,7 +19,7 @@ public final class LookaheadDrafter: Drafter {
         self.guesses = guesses
     }
     public var name: String { "lookahead" }
-    public var summary: String { "lookahead: window \(window), n-gram \(ngram), \(guesses) guesses; pool of \(pool.count) keys" }
+    public var summary: String { "lookahead: window=\(window) n=\(ngram) guesses=\(guesses); pool of \(pool.count) keys" }
 
     public func begin(_ env: DraftEnvironment) throws {
         // The first level: tokens taken from the prompt (random positions, reproducible).

@@ -20,7 +20,7 @@ public final class TokenRecyclingDrafter: Drafter {
 
     public init(nodes: Int = 12) { self.nodes = nodes }
     public var name: String { "recycling" }
-    public var summary: String { "Token Recycling: \(nodes)-node template, table of \(rowsLearned) rows" }
+    public var summary: String { "Token Recycling: nodes=\(nodes); table of \(rowsLearned) rows" }
 
     public func reset() {
         table = []

@@ -9,7 +9,7 @@ public final class StaticTreeDrafter: Drafter {
     public init(branching: [Int] = [3, 2, 1, 1]) { self.branching = branching }
     public var name: String { "tree" }
     public var needsDraftModel: Bool { true }
-    public var summary: String { "static tree: branching \(branching.map(String.init).joined(separator: "×"))" }
+    public var summary: String { "static tree: branching=\(branching.map(String.init).joined(separator: "x"))" }
     public func propose(_ env: DraftEnvironment) throws -> DraftTree {
         try ModelDrafting.staticTree(env.draft!, env, branching: branching, mode: env.draftMode)
     }
@@ -23,7 +23,7 @@ public final class RSDConstantDrafter: Drafter {
     public init(branching: [Int] = [2, 2, 1]) { self.branching = branching }
     public var name: String { "rsd-c" }
     public var needsDraftModel: Bool { true }
-    public var summary: String { "RSD-C: branching \(branching.map(String.init).joined(separator: "×")), without replacement" }
+    public var summary: String { "RSD-C: branching=\(branching.map(String.init).joined(separator: "x")) (without replacement)" }
     public func propose(_ env: DraftEnvironment) throws -> DraftTree {
         try ModelDrafting.staticTree(env.draft!, env, branching: branching, mode: .sample)
     }
@@ -42,7 +42,7 @@ public final class DySpecDrafter: Drafter {
     }
     public var name: String { "dyspec" }
     public var needsDraftModel: Bool { true }
-    public var summary: String { "DySpec: dynamic tree of \(budget) nodes, \(round) per draft pass" }
+    public var summary: String { "DySpec: budget=\(budget) round=\(round)" }
 
     private struct Slot {
         var q: Distribution        // the node's draft distribution, as proposed (for R2)
@@ -97,7 +97,7 @@ public final class RSDBeamDrafter: Drafter {
     }
     public var name: String { "rsd-s" }
     public var needsDraftModel: Bool { true }
-    public var summary: String { "RSD-S: stochastic beam, width \(width), depth \(depth)" }
+    public var summary: String { "RSD-S: width=\(width) depth=\(depth)" }
 
     private struct Beam { var node: Int; var phi: Double; var g: Double; var q: Distribution }
 
