@@ -113,5 +113,10 @@ sleep 2
 tmux send-keys -t "$session" C-c
 wait_for "EXIT=130" 10; check "Ctrl-C while running restores the terminal and exits 130" $?
 
+start 100 30 ""
+wait_for "⏸ paused" 90
+pkill -TERM -f -- "^$bin --target $small --draft $small --max-tokens 16"   # the binary only, not its shell
+wait_for "EXIT=143" 10; check "SIGTERM restores the terminal and exits 143" $?
+
 echo "ui-check: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -28,6 +28,7 @@ public func renderScreen(_ ctx: RenderContext, width: Int, height: Int) -> Scree
         case .inspector: renderInspectorPane(&buf, inner, ctx)
         }
     }
+    if let error = ctx.snapshot.error { renderErrorPane(&buf, body, error, ctx) }
     renderStatusBar(&buf, Rect(x: 0, y: bottom.y, width: width, height: 1), ctx)
     renderBottomLine(&buf, Rect(x: 0, y: bottom.y + 1, width: width, height: 1), ctx)
     if ctx.state.helpVisible { renderHelp(&buf, body, ctx) }
@@ -95,4 +96,16 @@ func renderBottomLine(_ buf: inout ScreenBuffer, _ r: Rect, _ ctx: RenderContext
                     x: r.x, y: r.y, style: ctx.style(.label), limit: r.maxX)
         }
     }
+}
+
+/// A worker error, in a pane over the middle of the screen: the UI stays alive, and every key still works.
+func renderErrorPane(_ buf: inout ScreenBuffer, _ body: Rect, _ message: String, _ ctx: RenderContext) {
+    let w = min(body.width - 4, 90)
+    let lines = wrap([Span(message, ctx.style(.error))], width: w - 2)
+        + [[Span("The models stay loaded: fix the cause (e to edit the prompt, :set …, a strategy key) or q to quit.", ctx.style(.label))]]
+    let h = min(body.height - 2, lines.count + 2)
+    let r = Rect(x: body.x + (body.width - w) / 2, y: body.y + (body.height - h) / 2, width: w, height: h)
+    buf.fill(r, ctx.style(.help))
+    let inner = drawBox(&buf, r, title: [Span("error", ctx.style(.error))], glyphs: ctx.glyphs, border: ctx.style(.error))
+    drawLines(&buf, inner, lines)
 }

@@ -38,6 +38,14 @@ import SpeculumRender
         #expect(text.contains("tokens/s     21.4  AR 10.0 here → 2.14×"))        // 9 tokens / 0.42 s
     }
 
+    @Test func aWorkerErrorShowsInAPaneAndTheRestStays() {
+        var s = Fixture.snapshot
+        s.error = "the context is full: 4097 tokens needed, room for 4096 (raise it with --ctx, up to the model's training length)"
+        let text = renderScreen(RenderContext(snapshot: s, state: AppState(), theme: .dark, glyphs: .unicode), width: 120, height: 40).dump()
+        #expect(text.contains("┌ error ") && text.contains("the context is full: 4097 tokens needed"))
+        #expect(text.contains("Draft tree") && text.contains("Token inspector"))
+    }
+
     @Test func aSmallTerminalAsksToBeEnlarged() {
         let text = screen(59, 30).dump() + screen(80, 19).dump()
         #expect(text.contains("Enlarge the terminal") && text.contains("59×30") && text.contains("80×19"))

@@ -20,7 +20,7 @@ import SpeculumRender
             (.char("c"), .race), (.char("["), .nudgePrimary(-1)), (.char("]"), .nudgePrimary(1)), (.char("{"), .nudgeSecondary(-1)),
             (.char("}"), .nudgeSecondary(1)), (.char("t"), .nudgeTemperature(-0.1)), (.char("T"), .nudgeTemperature(0.1)),
             (.char("1"), .strategy("ar")), (.char("2"), .strategy("chain")), (.char("0"), .strategy(StrategyCatalog.names[9])),
-            (.char("q"), .quit), (.ctrlC, .quit),
+            (.char("b"), .stepBack), (.char("q"), .quit), (.ctrlC, .quit),
         ]
         for (key, command) in cases { #expect(press([key]).1 == [command], "\(key)") }
     }
@@ -37,6 +37,7 @@ import SpeculumRender
         var tree = AppState()
         tree.focus = .tree
         #expect(press([.down, .down, .up], tree).0.treeScroll == 1)
+        #expect(press([.pageDown, .pageDown, .pageUp], tree).0.treeScroll == 10)
         #expect(press([.char("q")]).0.quit)
     }
 
