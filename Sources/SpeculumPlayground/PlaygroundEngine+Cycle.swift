@@ -142,7 +142,6 @@ extension PlaygroundEngine {
         case "seed":
             guard let s = UInt64(value) else { throw DecoderError.invalidOption("seed=\(value): expected a whole number ≥ 0") }
             decoder.targetSettings.seed = s
-            try decoder.start(prompt: promptIDs, seed: s)
             try restart()
         case "temperature":
             guard let t = Float(value), t >= 0, t <= 10 else { throw DecoderError.invalidOption("temperature=\(value): expected 0 to 10") }

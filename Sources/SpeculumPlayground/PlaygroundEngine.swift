@@ -95,7 +95,8 @@ final class PlaygroundEngine {
             promptIDs = tok.encode(prompt)
         }
         guard !promptIDs.isEmpty else { throw DecoderError.emptyPrompt }
-        try decoder.start(prompt: promptIDs)
+        // Reseeded every time, so a restart with the same seed replays the same generation.
+        try decoder.start(prompt: promptIDs, seed: decoder.targetSettings.seed)
         text = StreamingTextDecoder()
         snapshot.tokens = []
         snapshot.visibleTokens = nil

@@ -18,9 +18,7 @@ public final class ModelState {
     /// the missing tail. With `logitsForLast` the last token's logits are computed (re-evaluating
     /// it when nothing else is missing) and left in `context.logits(0)`.
     public func sync(to sequence: [TokenID], logitsForLast: Bool) throws(InferenceError) {
-        var common = 0
-        let limit = min(tokens.count, sequence.count)
-        while common < limit && tokens[common] == sequence[common] { common += 1 }
+        var common = commonPrefix(with: sequence)
         if logitsForLast && common == sequence.count && common > 0 { common -= 1 }
         truncate(to: common)
         let missing = Array(sequence[common...])
@@ -29,6 +27,17 @@ public final class ModelState {
                              options: ForwardOptions(blockLimit: blockLimit))
         tokens += missing
     }
+
+    /// How many leading held tokens `sequence` shares.
+    public func commonPrefix(with sequence: [TokenID]) -> Int {
+        var n = 0
+        let limit = min(tokens.count, sequence.count)
+        while n < limit && tokens[n] == sequence[n] { n += 1 }
+        return n
+    }
+
+    /// Forgets whatever the cache holds beyond its common prefix with `sequence` (no evaluation).
+    public func rollBack(to sequence: [TokenID]) { truncate(to: commonPrefix(with: sequence)) }
 
     /// Evaluates a chain continuing the cache and records it as held.
     public func append(_ chain: [TokenID], logitsFor rows: [Int]) throws(InferenceError) {

@@ -135,11 +135,7 @@ public final class SpeculativeDecoder {
         let keptNodes = Array(result.acceptedPath.prefix(max(0, kept - 1)))
         target.keep(rows: kept > 0 ? [0] + keptNodes.map { $0 + 1 } : [],
                     tokens: kept > 0 ? [root] + keptNodes.map { tree.nodes[$0].token } : [])
-        if let draft = environment.draft {
-            var common = 0
-            while common < min(draft.tokens.count, committed.count) && draft.tokens[common] == committed[common] { common += 1 }
-            draft.truncate(to: common)
-        }
+        environment.draft?.rollBack(to: committed)
         let t4 = now()
 
         var trace = makeTrace(tree, result, targetP: targetP, emitted: Array(emitted.prefix(kept)), stop: stop)

@@ -72,11 +72,7 @@ public final class SelfSpeculativeDrafter: Drafter {
     }
 
     public func observe(_ o: CycleObservation, _ env: DraftEnvironment) {
-        guard let s = state else { return }
-        let committed = env.committed + o.emitted
-        var common = 0
-        while common < min(s.tokens.count, committed.count) && s.tokens[common] == committed[common] { common += 1 }
-        s.truncate(to: common)
+        state?.rollBack(to: env.committed + o.emitted)
     }
 }
 
