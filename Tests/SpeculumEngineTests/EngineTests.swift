@@ -71,6 +71,42 @@ func bitwiseEqual(_ a: [Float], _ b: [Float]) -> Bool {
         #expect(bitwiseEqual(ctx.logitsArray(0), batched[7]) && bitwiseEqual(ctx.logitsArray(1), batched[2]))
     }
 
+    @Test(arguments: arithmetics)
+    func aTreeGrownLevelByLevelEqualsTheWholeTreeBitwise(_ arithmetic: Arithmetic) throws {
+        let model = try TinyModel.model(seed: 8)
+        let whole = InferenceContext(model: model, capacity: 128, maxBatch: 16, arithmetic: arithmetic)
+        try whole.evaluate(prefix, logitsFor: [])
+        try whole.evaluate(tree, parents: parents, logitsFor: Array(0..<tree.count))
+        let expected = (0..<tree.count).map { whole.logitsArray($0) }
+
+        // Levels {0}, {1, 2}, {3, 4, 5}, {6}: each call evaluates only its own nodes.
+        let grown = InferenceContext(model: model, capacity: 128, maxBatch: 16, arithmetic: arithmetic)
+        try grown.evaluate(prefix, logitsFor: [])
+        for (i, level) in [0..<1, 1..<3, 3..<6, 6..<7].enumerated() {
+            try grown.evaluate(Array(tree[level]), parents: Array(parents[level]), extendingTree: i > 0,
+                               logitsFor: Array(0..<level.count))
+            #expect(grown.length == prefix.count + level.upperBound)
+            for (k, node) in level.enumerated() {
+                #expect(bitwiseEqual(grown.logitsArray(k), expected[node]), "node \(node)")
+            }
+        }
+        // The grown tree collapses to a path like any other.
+        grown.keepRows([0, 1, 4, 6])
+        whole.keepRows([0, 1, 4, 6])
+        try grown.evaluate([200], logitsFor: [0])
+        try whole.evaluate([200], logitsFor: [0])
+        #expect(bitwiseEqual(grown.logitsArray(0), whole.logitsArray(0)))
+
+        // Nothing to extend after a chain or a truncation; a parent beyond the tree is refused.
+        #expect(throws: InferenceError.invalidTree("there is no tree to extend")) {
+            try grown.evaluate([1], parents: [-1], extendingTree: true, logitsFor: [])
+        }
+        try grown.evaluate([1, 2], parents: [-1, 0], logitsFor: [])
+        #expect(throws: InferenceError.invalidTree("token 0 has parent 2; parents must come earlier in the tree")) {
+            try grown.evaluate([3], parents: [2], extendingTree: true, logitsFor: [])
+        }
+    }
+
     @Test func truncateAndCompactBehaveAsIfOnlyKeptTokensWereEvaluated() throws {
         let model = try TinyModel.model(seed: 4)
         let reference = InferenceContext(model: model, capacity: 128)
@@ -138,7 +174,7 @@ func bitwiseEqual(_ a: [Float], _ b: [Float]) -> Bool {
         let ctx = InferenceContext(model: model, capacity: 16, maxBatch: 8)
         #expect(throws: InferenceError.contextFull(needed: 20, capacity: 16)) { try ctx.evaluate(Array(repeating: 1, count: 20), logitsFor: []) }
         #expect(throws: InferenceError.invalidToken(260, vocabulary: 260)) { try ctx.evaluate([260], logitsFor: []) }
-        #expect(throws: InferenceError.invalidTree("token 1 has parent 1; parents must come earlier in the batch")) {
+        #expect(throws: InferenceError.invalidTree("token 1 has parent 1; parents must come earlier in the tree")) {
             try ctx.evaluate([1, 2], parents: [-1, 1], logitsFor: [])
         }
         #expect(throws: InferenceError.batchTooLarge(9, maximum: 8)) { try ctx.evaluate(Array(repeating: 1, count: 9), parents: Array(-1..<8), logitsFor: []) }

@@ -9,9 +9,13 @@ extension InferenceContext {
     ///   i's parent, or −1 for a child of the prefix's last token. Token i sits at position
     ///   length + depth(i) and sees the prefix, its ancestors and itself.
     ///
+    /// - With `extendingTree` the tokens continue the tree of the previous tree evaluations (nothing
+    ///   else evaluated or truncated since): `parents[i]` indexes the whole tree, earlier rows first,
+    ///   so a tree grows level by level without evaluating its upper levels again.
+    ///
     /// Every row's arithmetic depends only on what it sees, in slot order, so a node's logits are
     /// bitwise those of its root-to-node path evaluated as a chain, or one token at a time.
-    public func evaluate(_ tokens: [TokenID], parents: [Int]? = nil, logitsFor rows: [Int],
+    public func evaluate(_ tokens: [TokenID], parents: [Int]? = nil, extendingTree: Bool = false, logitsFor rows: [Int],
                          options: ForwardOptions = ForwardOptions()) throws(InferenceError) {
         let c = model.config, n = tokens.count
         for t in tokens where t < 0 || t >= c.vocabulary { throw .invalidToken(t, vocabulary: c.vocabulary) }
@@ -20,14 +24,17 @@ extension InferenceContext {
         guard cache.length + n <= capacity else { throw .contextFull(needed: cache.length + n, capacity: capacity) }
         // Scratch arrays keep their capacity between calls: decoding allocates nothing per token here.
         depthScratch.removeAll(keepingCapacity: true)
+        let earlier = extendingTree ? treeParents.count : 0   // tree rows already in the cache
         if let parents {
             guard parents.count == n else { throw .invalidTree("\(parents.count) parents for \(n) tokens") }
             guard n <= maxBatch else { throw .batchTooLarge(n, maximum: maxBatch) }
+            guard !extendingTree || cache.length == treeBase + earlier else { throw .invalidTree("there is no tree to extend") }
             for (i, p) in parents.enumerated() {
-                guard p >= -1, p < i else { throw .invalidTree("token \(i) has parent \(p); parents must come earlier in the batch") }
-                depthScratch.append(p < 0 ? 0 : depthScratch[p] + 1)
+                guard p >= -1, p < earlier + i else { throw .invalidTree("token \(i) has parent \(p); parents must come earlier in the tree") }
+                depthScratch.append(p < 0 ? 0 : p < earlier ? treeDepths[p] + 1 : depthScratch[p - earlier] + 1)
             }
         } else {
+            guard !extendingTree else { throw .invalidTree("a chain cannot extend a tree") }
             for i in 0..<n { depthScratch.append(i) }
         }
         if logitsCapacity < rows.count {
@@ -40,23 +47,33 @@ extension InferenceContext {
         if !options.captureRows.isEmpty || !capturedHidden.isEmpty {
             capturedHidden = options.captureRows.isEmpty ? [] : Array(repeating: [], count: min(options.blockLimit ?? c.blocks, c.blocks))
         }
+        // The tree this evaluation starts or extends; a chain ends any tree.
+        if !extendingTree {
+            treeBase = cache.length
+            treeParents.removeAll(keepingCapacity: true)
+            treeDepths.removeAll(keepingCapacity: true)
+        }
+        if let parents {
+            treeParents += parents
+            treeDepths += depthScratch
+        }
         let base = cache.length
         var nextSlot = 0
         var start = 0
         while start < n {
             let end = parents == nil ? min(n, start + maxBatch) : n
-            let produced = forwardChunk(tokens: tokens, range: start..<end, parents: parents, batchBase: base,
+            let produced = forwardChunk(tokens: tokens, range: start..<end, tree: parents != nil, batchBase: base,
                                         rows: rows, firstSlot: nextSlot, captureRows: options.captureRows,
                                         blockLimit: min(options.blockLimit ?? c.blocks, c.blocks))
             nextSlot += produced
             start = end
         }
-        lastBatchSize = n
+        lastBatchSize = parents == nil ? n : treeParents.count
     }
 
     /// One forward pass over at most `maxBatch` tokens; see `evaluate`.
     /// Returns how many logit rows it wrote (the requested rows inside `range`).
-    private func forwardChunk(tokens: [TokenID], range: Range<Int>, parents: [Int]?, batchBase: Int,
+    private func forwardChunk(tokens: [TokenID], range: Range<Int>, tree: Bool, batchBase: Int,
                               rows: [Int], firstSlot: Int, captureRows: [Int], blockLimit: Int) -> Int {
         let c = model.config, b = buffers, n = range.count, past = cache.length, seen = past + n, first = range.lowerBound
         let E = c.embedding, F = c.feedForward, Q = c.qDim, KV = c.kvDim, R = c.ropeDimensions
@@ -64,13 +81,13 @@ extension InferenceContext {
         // Visibility: mask row i spans slots 0 ..< past + n.
         for i in 0..<n {
             let row = b.mask + i * seen
-            if let parents {  // a tree: the prefix, then the ancestors and the token itself
-                row.update(repeating: 1, count: batchBase)
-                (row + batchBase).update(repeating: 0, count: n)
-                var j = i
-                while j >= 0 {
-                    row[batchBase + j] = 1
-                    j = parents[j]
+            if tree {  // the prefix, then the ancestors and the token itself (tree row t sits at slot treeBase + t)
+                row.update(repeating: 1, count: treeBase)
+                (row + treeBase).update(repeating: 0, count: seen - treeBase)
+                var t = treeParents.count - n + i
+                while t >= 0 {
+                    row[treeBase + t] = 1
+                    t = treeParents[t]
                 }
             } else {  // a chain: everything up to and including the token
                 row.update(repeating: 1, count: past + i + 1)
@@ -81,7 +98,8 @@ extension InferenceContext {
         // Token embeddings and rotary angles.
         for i in 0..<n {
             ck_dequantize_row(model.tokenEmbedding.raw.type, model.tokenEmbedding.row(tokens[first + i]), b.x + i * E, Int64(E))
-            ck_rope_angles(Int64(batchBase + depthScratch[first + i]), Int32(R), c.ropeBase, nil, b.rope + i * R)
+            let position = tree ? treeBase + depthScratch[i] : batchBase + depthScratch[first + i]
+            ck_rope_angles(Int64(position), Int32(R), c.ropeBase, nil, b.rope + i * R)
         }
 
         let scale = 1 / Float(c.headDim).squareRoot()

@@ -50,6 +50,11 @@ public final class InferenceContext {
     var lastBatchSize = 0
     /// Depth of each token of the current batch (position = prefix length + depth); reused.
     var depthScratch: [Int] = []
+    /// The token tree in the cache since the last chain or truncation: rows treeBase + t, with parent
+    /// and depth per tree index t (parent −1: a child of the prefix's last token).
+    var treeBase = 0
+    var treeParents: [Int] = []
+    var treeDepths: [Int] = []
 
     /// - Parameters:
     ///   - capacity: KV slots; at most the model's training context.
@@ -76,6 +81,8 @@ public final class InferenceContext {
     public func truncate(to n: Int) {
         cache.length = max(0, min(n, cache.length))
         lastBatchSize = 0  // the last batch is no longer what keepRows would compact
+        treeParents.removeAll(keepingCapacity: true)  // nor is there a tree to extend
+        treeDepths.removeAll(keepingCapacity: true)
     }
 
     /// Keeps `rows` (ascending indices into the last batch) as the continuation of the prefix that
@@ -84,6 +91,8 @@ public final class InferenceContext {
         let start = cache.length - lastBatchSize
         cache.compact(start: start, keeping: rows.map { start + $0 })
         lastBatchSize = 0
+        treeParents.removeAll(keepingCapacity: true)
+        treeDepths.removeAll(keepingCapacity: true)
     }
 
     /// Logits of the k-th requested row of the last evaluation, valid until the next one.

@@ -11,8 +11,10 @@ public final class DraftEnvironment {
     /// Prompt and output so far; the last token is the root of the tree to propose.
     public internal(set) var committed: [TokenID] = []
     public internal(set) var promptLength = 0
-    /// The target's weights (for drafters that run part of the target, such as self-speculation).
-    public let targetModel: TransformerModel
+    /// The target's state, shared with the decoder. Between cycles its cache holds every committed
+    /// token but the last. Self-speculation drafts on it (first L blocks only) and must leave it so.
+    public let target: ModelState
+    public var targetModel: TransformerModel { target.context.model }
     /// The separate draft model's state, when the pair has one.
     public let draft: ModelState?
     /// Sampling settings for draft distributions, and whether drafts are sampled or argmax.
@@ -25,8 +27,8 @@ public final class DraftEnvironment {
     /// Tokens the output must not run past (the remaining budget): drafts longer than this are wasted.
     public internal(set) var remainingBudget = Int.max
 
-    init(targetModel: TransformerModel, draft: ModelState?, draftSettings: SamplerSettings, draftMode: DraftMode, seed: UInt64) {
-        self.targetModel = targetModel
+    init(target: ModelState, draft: ModelState?, draftSettings: SamplerSettings, draftMode: DraftMode, seed: UInt64) {
+        self.target = target
         self.draft = draft
         self.draftSettings = draftSettings
         self.draftMode = draftMode

@@ -47,8 +47,11 @@ public final class ModelState {
 
     /// Evaluates a tree of speculative rows after the held tokens. They stay in the cache, unrecorded,
     /// until `keep` or `truncate`.
-    public func evaluateTree(_ tree: [TokenID], parents: [Int], logitsFor rows: [Int]) throws(InferenceError) {
-        try context.evaluate(tree, parents: parents, logitsFor: rows, options: ForwardOptions(blockLimit: blockLimit))
+    /// With `extending`, the tokens continue the speculative tree already evaluated (parents index the
+    /// whole tree), so only new nodes are computed.
+    public func evaluateTree(_ tree: [TokenID], parents: [Int], extending: Bool = false, logitsFor rows: [Int]) throws(InferenceError) {
+        try context.evaluate(tree, parents: parents, extendingTree: extending, logitsFor: rows,
+                             options: ForwardOptions(blockLimit: blockLimit))
     }
 
     /// After `evaluateTree`, keeps the batch rows `rows` (a root-to-node path, ascending) as held tokens.

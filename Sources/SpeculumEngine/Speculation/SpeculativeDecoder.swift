@@ -47,7 +47,7 @@ public final class SpeculativeDecoder {
         self.targetSettings = targetSettings
         self.endOfGeneration = endOfGeneration
         self.drafter = drafter
-        environment = DraftEnvironment(targetModel: target.model, draft: draft.map { ModelState(context: $0) },
+        environment = DraftEnvironment(target: self.target, draft: draft.map { ModelState(context: $0) },
                                        draftSettings: draftSettings ?? targetSettings, draftMode: draftMode,
                                        seed: targetSettings.seed)
         verifierRNG = SeededGenerator(seed: targetSettings.seed)

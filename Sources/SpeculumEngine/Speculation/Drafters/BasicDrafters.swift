@@ -38,11 +38,13 @@ public final class DraftChainDrafter: Drafter {
 }
 
 /// Self-speculation: the target's first L blocks, then its final norm and LM head, draft a chain.
-/// Shares the target's weights; keeps its own KV cache for those blocks.
+/// Shares the target's weights and its KV cache: the first L blocks' rows of the committed tokens are
+/// exactly what a separate L-block cache would hold (same arithmetic, same positions), so the draft
+/// runs on the target's own context after its committed prefix, and the speculative rows it leaves
+/// are cut off before verification overwrites those slots. Nothing is prefilled twice.
 public final class SelfSpeculativeDrafter: Drafter {
     public var layers: Int
     public var k: Int
-    private var state: ModelState?
 
     public init(layers: Int, k: Int = 4) {
         self.layers = layers
@@ -56,23 +58,18 @@ public final class SelfSpeculativeDrafter: Drafter {
         guard layers >= 1, layers < blocks else {
             throw DecoderError.invalidOption("layers=\(layers) is out of range for self-speculation (allowed: 1 to \(blocks - 1) of the target's \(blocks) blocks)")
         }
-        if state == nil || state!.context.model !== env.targetModel {
-            state = ModelState(context: InferenceContext(model: env.targetModel, capacity: env.targetModel.config.contextLength,
-                                                         maxBatch: 256), blockLimit: layers)
-        }
-        if state!.blockLimit != layers {
-            state!.truncate(to: 0)
-            state!.blockLimit = layers
-        }
     }
 
     public func propose(_ env: DraftEnvironment) throws -> DraftTree {
-        if state == nil || state!.blockLimit != layers { try begin(env) }
-        return try ModelDrafting.chain(state!, env, k: k, pMin: 0, mode: env.draftMode)
-    }
-
-    public func observe(_ o: CycleObservation, _ env: DraftEnvironment) {
-        state?.rollBack(to: env.committed + o.emitted)
+        try begin(env)
+        let target = env.target
+        let held = target.tokens.count   // committed.count − 1: the root is not in the cache yet
+        target.blockLimit = layers
+        defer {
+            target.truncate(to: held)
+            target.blockLimit = nil
+        }
+        return try ModelDrafting.chain(target, env, k: k, pMin: 0, mode: env.draftMode)
     }
 }
 

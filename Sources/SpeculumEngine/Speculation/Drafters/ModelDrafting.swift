@@ -26,17 +26,23 @@ enum ModelDrafting {
         return env.draftDistribution(model.context.logits(0), path: [])
     }
 
-    /// Evaluates the whole tree built so far after the committed tokens (speculative rows, dropped
-    /// again afterwards) and returns the draft distribution at each node of `wanted`.
-    static func distributions(_ model: ModelState, _ env: DraftEnvironment, tree: DraftTree, at wanted: [Int]) throws -> [Int: Distribution] {
+    /// Evaluates the nodes added to the tree since the last call (`evaluated` counts the nodes already
+    /// in the model's cache as speculative rows after the committed tokens; 0 at the start of a
+    /// cycle) and returns the draft distribution at each node of `wanted`. Upper levels are never
+    /// evaluated again: the new rows extend the tree in the cache. The speculative rows stay until the
+    /// next sync or roll-back.
+    static func distributions(_ model: ModelState, _ env: DraftEnvironment, tree: DraftTree, at wanted: [Int],
+                              evaluated: inout Int) throws -> [Int: Distribution] {
         guard !wanted.isEmpty else { return [:] }
-        model.truncate(to: env.committed.count)
-        try model.evaluateTree(tree.nodes.map(\.token), parents: tree.nodes.map(\.parent), logitsFor: wanted)
+        if evaluated == 0 { model.truncate(to: env.committed.count) }
+        let fresh = tree.nodes[evaluated...]
+        try model.evaluateTree(fresh.map(\.token), parents: fresh.map(\.parent), extending: evaluated > 0,
+                               logitsFor: wanted.map { $0 - evaluated })
         var result: [Int: Distribution] = [:]
         for (k, node) in wanted.enumerated() {
             result[node] = env.draftDistribution(model.context.logits(k), path: tree.path(to: node))
         }
-        model.truncate(to: env.committed.count)
+        evaluated = tree.count
         return result
     }
 
@@ -59,6 +65,7 @@ enum ModelDrafting {
     static func staticTree(_ model: ModelState, _ env: DraftEnvironment, branching: [Int], mode: DraftMode) throws -> DraftTree {
         var tree = DraftTree()
         var frontier: [Int: Distribution] = [-1: try rootDistribution(model, env)]
+        var evaluated = 0
         for (level, width) in branching.enumerated() {
             var added: [Int] = []
             for parent in frontier.keys.sorted() {
@@ -68,7 +75,7 @@ enum ModelDrafting {
                 for x in kids { added.append(tree.add(x, parent: parent, q: q.p(x))) }
             }
             if level + 1 == branching.count || tree.maxDepth >= env.remainingBudget { break }
-            frontier = try distributions(model, env, tree: tree, at: added)
+            frontier = try distributions(model, env, tree: tree, at: added, evaluated: &evaluated)
         }
         return tree
     }

@@ -58,6 +58,7 @@ public final class DySpecDrafter: Drafter {
         var slots: [Int: Slot] = [-1: Slot(q: rootQ, rest: rootQ, value: 1, massLeft: 1)]
         let sampled = env.draftMode == .sample
         let budget = min(self.budget, 64)
+        var evaluated = 0
         while tree.count < budget {
             var added: [Int] = []
             for _ in 0..<max(1, round) where tree.count < budget {
@@ -77,7 +78,7 @@ public final class DySpecDrafter: Drafter {
                 slots[c] = Slot(q: Distribution(certain: 0), rest: Distribution(sortedTokens: [], probs: []), value: slot.value * Double(qx), massLeft: 0)
             }
             if added.isEmpty || tree.count >= budget { break }
-            for (node, q) in try ModelDrafting.distributions(model, env, tree: tree, at: added) {
+            for (node, q) in try ModelDrafting.distributions(model, env, tree: tree, at: added, evaluated: &evaluated) {
                 slots[node] = Slot(q: q, rest: q, value: slots[node]!.value, massLeft: 1)
             }
         }
@@ -105,6 +106,7 @@ public final class RSDBeamDrafter: Drafter {
         let model = env.draft!
         var tree = DraftTree()
         var beams = [Beam(node: -1, phi: 0, g: 0, q: try ModelDrafting.rootDistribution(model, env))]
+        var evaluated = 0
         for level in 0..<min(depth, env.remainingBudget) {
             // Every candidate child of every beam, with its truncated Gumbel score.
             var candidates: [(beam: Int, token: TokenID, phi: Double, g: Double)] = []
@@ -136,7 +138,7 @@ public final class RSDBeamDrafter: Drafter {
                 }
             }
             if level + 1 == min(depth, env.remainingBudget) { break }
-            let qs = try ModelDrafting.distributions(model, env, tree: tree, at: next.map(\.node))
+            let qs = try ModelDrafting.distributions(model, env, tree: tree, at: next.map(\.node), evaluated: &evaluated)
             beams = next.map { Beam(node: $0.node, phi: $0.phi, g: $0.g, q: qs[$0.node]!) }
         }
         return tree
