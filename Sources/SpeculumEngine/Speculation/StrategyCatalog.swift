@@ -81,7 +81,9 @@ public enum StrategyCatalog {
         case "lookup": return PromptLookupDrafter(k: try int("k", 6, 1...32), maxN: try int("n", 3, 1...8))
         case "recycling": return TokenRecyclingDrafter(nodes: try int("nodes", 12, 1...TokenRecyclingDrafter.template.count))
         case "aded": return ADEDDrafter(nodes: try int("nodes", 10, 1...64), depth: try int("depth", 4, 1...8), iterations: try int("iterations", 150, 1...2000))
-        case "self": return SelfSpeculativeDrafter(layers: try int("layers", max(1, targetBlocks / 2), 1...max(1, targetBlocks - 1)), k: try int("k", 4, 1...32))
+        // Defaults measured on the 1.5B (28 blocks): without a trained early exit, acceptance is ~1% at
+        // half depth, 55% at 24 blocks and 84% at 26, so the draft must run nearly the whole model.
+        case "self": return SelfSpeculativeDrafter(layers: try int("layers", max(1, targetBlocks - 2), 1...max(1, targetBlocks - 1)), k: try int("k", 2, 1...32))
         case "lookahead": return LookaheadDrafter(window: try int("window", 4, 1...16), ngram: try int("n", 3, 2...6), guesses: try int("guesses", 3, 0...16))
         case "cascade":
             let ruleText = settings["rule"] ?? "chow"
