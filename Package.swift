@@ -2,7 +2,7 @@
 // Speculum: a terminal playground for watching and steering how language models decode.
 //
 // Targets, bottom to top (read `A ⇒ B` as "A imports B"; no edge ever points the other way):
-//   SpeculumEngine     ⇒ CKernels
+//   SpeculumEngine     ⇒ CKernels, COpenBLAS
 //   SpeculumRender     (pure: no curses, no engine)
 //   SpeculumPlayground ⇒ SpeculumEngine, SpeculumRender
 //   CursesBackend      ⇒ SpeculumRender, CNcursesw
@@ -32,8 +32,11 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])]
         ),
 
-        // Engine library: GGUF, tokenizer, model registry, transformer (sampling, speculation … follow).
-        .target(name: "SpeculumEngine", dependencies: ["CKernels"]),
+        // OpenBLAS (CBLAS), for the f32 products over the vocabulary keys (analysis).
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // Engine library: GGUF, tokenizer, model, sampling, speculation, analysis, session.
+        .target(name: "SpeculumEngine", dependencies: ["CKernels", "COpenBLAS"]),
 
         // Rendering into a ScreenBuffer: geometry, styles, widgets. No terminal code.
         .target(name: "SpeculumRender"),

@@ -95,6 +95,36 @@ void ck_matmul(ck_pool *pool, const ck_matrix *w, const float *x, int64_t n, flo
     ck_pool_run(pool, matmul_task, &job);
 }
 
+typedef struct {
+    const ck_matrix *w;
+    float *f32;
+    uint16_t *f16;
+    ck_pool *pool;
+} unit_rows_job;
+
+static void unit_rows_task(void *p, int ith, int nth) {
+    unit_rows_job *job = p;
+    const int64_t rows = job->w->rows, cols = job->w->cols;
+    const int64_t r0 = rows * ith / nth, r1 = rows * (ith + 1) / nth;
+    float *row = ck_pool_scratch(job->pool, ith, cols);  // (cols): one dequantized row
+    for (int64_t r = r0; r < r1; r++) {
+        ck_dequantize_row(job->w->type, (const uint8_t *)job->w->data + r * job->w->row_bytes, row, cols);
+        double norm = 0.0;  // in double: thousands of squares
+        for (int64_t c = 0; c < cols; c++) norm += (double)row[c] * (double)row[c];
+        const float scale = norm > 0 ? (float)(1.0 / sqrt(norm)) : 0.0f;
+        if (job->f32) {
+            for (int64_t c = 0; c < cols; c++) job->f32[r * cols + c] = row[c] * scale;
+        } else {
+            for (int64_t c = 0; c < cols; c++) job->f16[r * cols + c] = ck_fp32_to_fp16(row[c] * scale);
+        }
+    }
+}
+
+void ck_unit_rows(ck_pool *pool, const ck_matrix *w, float *f32, uint16_t *f16) {
+    unit_rows_job job = {.w = w, .f32 = f32, .f16 = f16, .pool = pool};
+    ck_pool_run(pool, unit_rows_task, &job);
+}
+
 // ---- element-wise ---------------------------------------------------------------------------------
 void ck_rmsnorm(const float *x, const float *w, float *y, int64_t n, float eps) {
     double sum = 0.0;  // in double, as ggml: the mean of squares of thousands of values

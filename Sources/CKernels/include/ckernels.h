@@ -87,6 +87,11 @@ enum { CK_EXACT = 0, CK_Q8_ACTIVATIONS = 1 };
 void ck_matmul(ck_pool *pool, const ck_matrix *w, const float *x, int64_t n, float *y, int mode, void *qbuf);
 size_t ck_matmul_qbuf_size(const ck_matrix *w, int64_t n);
 
+// Every row of W dequantized and scaled to unit length (a zero row stays zero), written as f32 rows
+// to `f32` or as binary16 rows to `f16` (exactly one of them non-NULL); (w.rows, w.cols) each.
+// Threads split the rows. The vocabulary keys of the analysis views.
+void ck_unit_rows(ck_pool *pool, const ck_matrix *w, float *f32, uint16_t *f16);
+
 // ---- the rest of a transformer block ----------------------------------------------------------------
 // y = x / sqrt(mean(x²) + eps) · w, the mean of squares accumulated in double (as ggml does). In place allowed.
 void ck_rmsnorm(const float *x, const float *w, float *y, int64_t n, float eps);

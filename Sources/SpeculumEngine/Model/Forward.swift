@@ -146,6 +146,20 @@ extension InferenceContext {
         return outputs
     }
 
+    /// The final norm and the LM head applied to one residual-stream vector (the logit lens), with
+    /// the arithmetic of a real forward pass: after the last block this is the model's own output.
+    /// `hidden`: (n_embd); returns (vocab) logits.
+    public func headLogits(_ hidden: [Float]) -> [Float] {
+        let c = model.config
+        precondition(hidden.count == c.embedding, "a hidden state has \(c.embedding) components")
+        var out = [Float](repeating: 0, count: c.vocabulary)
+        hidden.withUnsafeBufferPointer { h in
+            ck_rmsnorm(h.baseAddress!, model.outputNorm, buffers.xb, Int64(c.embedding), c.rmsEpsilon)
+        }
+        out.withUnsafeMutableBufferPointer { matmul(model.output, buffers.xb, 1, $0.baseAddress!) }
+        return out
+    }
+
     /// y (n, w.rows) = x (n, w.cols) · Wᵀ (+ bias per row).
     private func matmul(_ w: WeightMatrix, _ x: UnsafePointer<Float>, _ n: Int, _ y: UnsafeMutablePointer<Float>,
                         bias: UnsafePointer<Float>? = nil) {

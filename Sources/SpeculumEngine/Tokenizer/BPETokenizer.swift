@@ -94,6 +94,11 @@ public struct BPETokenizer: Tokenizer {
         return out
     }
 
+    public func words(_ text: String) -> [String] {
+        let scalars = Array(text.unicodeScalars)
+        return Qwen2PreTokenizer.split(scalars).map { String(String.UnicodeScalarView(scalars[$0])) }
+    }
+
     /// Pre-tokenizes valid UTF-8 `bytes` into words and appends each word's BPE ids.
     private func encodeText(_ bytes: ArraySlice<UInt8>, into out: inout [TokenID], cache: inout [ArraySlice<UInt8>: [TokenID]]) {
         // Scalars and the byte offset where each starts (one extra entry for the end).

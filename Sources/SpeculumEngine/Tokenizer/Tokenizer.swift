@@ -10,6 +10,11 @@ public protocol Tokenizer: Sendable {
     /// The raw bytes token `id` stands for (possibly part of a UTF-8 character). Control tokens give
     /// their text only when `special` is set; unused and out-of-range ids give nothing.
     func bytes(of id: TokenID, special: Bool) -> [UInt8]
+
+    /// The pre-tokenizer's words of plain `text` (no special tokens), in order; they concatenate to
+    /// `text`. Tokens never cross a word boundary, so the last word is what a prompt ending mid-word
+    /// may still extend.
+    func words(_ text: String) -> [String]
 }
 
 extension Tokenizer {
