@@ -37,6 +37,8 @@ public struct AppState: Sendable, Equatable {
     public var note: String?
     public var quit = false
     public var themeName = "dark"
+    /// The analysis view shown in the acceptance pane's place; nil shows the acceptance statistics.
+    public var analysis: AnalysisKind?
 
     public init() {}
 

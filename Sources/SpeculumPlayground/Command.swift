@@ -18,5 +18,7 @@ public enum Command: Sendable, Equatable {
     case race
     case saveTrace(String)
     case saveText(String)
+    /// Compute an analysis view (the newest request wins when several are queued).
+    case analyze(AnalysisRequest)
     case quit
 }

@@ -108,6 +108,8 @@ extension PlaygroundEngine {
             case .saveText(let path):
                 try (prompt + snapshot.tokens.map(\.text).joined()).write(toFile: path, atomically: true, encoding: .utf8)
                 snapshot.message = "saved the text to \(path)"
+            case .analyze(let request):
+                analyze(request)
             case .quit, .stepBack:
                 break
             }

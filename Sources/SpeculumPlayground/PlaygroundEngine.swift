@@ -18,6 +18,8 @@ final class PlaygroundEngine {
     var traces: [CycleTrace] = []
     var running = false
     var recorder: FileHandle?
+    /// The target's vocabulary keys, prepared on the first neighbourhood view.
+    var keys: VocabularyKeys?
 
     init(config: PlaygroundConfig, worker: PlaygroundWorker) {
         self.config = config
@@ -42,8 +44,12 @@ final class PlaygroundEngine {
             fail(error)
         }
         while !worker.isStopping {
-            for command in worker.drain() {
+            let commands = worker.drain()
+            // Analysis requests made while one was computing (cursor keys held down): only the newest counts.
+            let newestAnalysis = commands.lastIndex { if case .analyze = $0 { true } else { false } }
+            for (i, command) in commands.enumerated() {
                 if command == .quit { return finish() }
+                if case .analyze = command, i != newestAnalysis { continue }
                 apply(command)
             }
             if running && snapshot.state == .running {

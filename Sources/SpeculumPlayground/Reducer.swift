@@ -48,6 +48,12 @@ public func reduce(_ state: inout AppState, _ key: Key, snapshot: Snapshot) -> [
         let all = ColourMode.allCases
         state.colourMode = all[(all.firstIndex(of: state.colourMode)! + 1) % all.count]
     case .char("w"): state.showWhitespace.toggle()
+    case .char("a"):
+        // acceptance → neighbourhood → lens → healing → acceptance
+        let order: [AnalysisKind?] = [nil, .neighbourhood, .lens, .healing]
+        let next = order[((order.firstIndex(of: state.analysis) ?? 0) + 1) % order.count]
+        state.analysis = next
+        if let next { return [.analyze(AnalysisRequest(kind: next, token: state.cursor))] }
     case .tab, .backTab:
         let all = PaneID.allCases
         let i = all.firstIndex(of: state.focus)!
@@ -76,6 +82,11 @@ public func reduce(_ state: inout AppState, _ key: Key, snapshot: Snapshot) -> [
         state.quit = true
         return [.quit]
     default: break
+    }
+    // The token views follow the cursor.
+    if [.left, .right, .up, .down, .home, .end, .char("h"), .char("l"), .char("j"), .char("k")].contains(key),
+       state.focus != .tree, let kind = state.analysis, kind == .neighbourhood || kind == .lens {
+        return [.analyze(AnalysisRequest(kind: kind, token: state.cursor))]
     }
     return []
 }
@@ -129,13 +140,29 @@ func runCommandLine(_ state: inout AppState, _ line: String) -> [Command] {
         if parts[0] == "trace" { return [.saveTrace(parts[1])] }
         if parts[0] == "text" { return [.saveText(parts[1])] }
         state.note = "save trace FILE | save text FILE"
+    case "neighbours", "neighbors", "nb":
+        state.analysis = .neighbourhood
+        return [.analyze(AnalysisRequest(kind: .neighbourhood, token: state.cursor, query: rest.isEmpty ? nil : rest))]
+    case "lens":
+        state.analysis = .lens
+        return [.analyze(AnalysisRequest(kind: .lens, token: state.cursor))]
+    case "heal":
+        state.analysis = .healing
+        return [.analyze(AnalysisRequest(kind: .healing))]
+    case "navigate":
+        guard let n = Int(rest.isEmpty ? "3" : rest), (1...10).contains(n) else {
+            state.note = "navigate N: N rounds, 1 to 10 (default 3)"
+            return []
+        }
+        state.analysis = .navigation
+        return [.analyze(AnalysisRequest(kind: .navigation, rounds: n))]
     case "race": return [.race]
     case "restart": return [.restart]
     case "q", "quit":
         state.quit = true
         return [.quit]
     default:
-        state.note = "unknown command '\(verb)' (strategy NAME, set KEY=VALUE…, theme NAME, save trace|text FILE, race, restart, quit)"
+        state.note = "unknown command '\(verb)' (strategy NAME, set KEY=VALUE…, theme NAME, save trace|text FILE, neighbours [TEXT], lens, heal, navigate [N], race, restart, quit)"
     }
     return []
 }

@@ -24,7 +24,8 @@ public func renderScreen(_ ctx: RenderContext, width: Int, height: Int) -> Scree
         switch id {
         case .text: renderTextPane(&buf, inner, ctx)
         case .tree: renderTreePane(&buf, inner, ctx)
-        case .acceptance: renderAcceptancePane(&buf, inner, ctx)
+        case .acceptance:
+            if ctx.state.analysis != nil { renderAnalysisPane(&buf, inner, ctx) } else { renderAcceptancePane(&buf, inner, ctx) }
         case .inspector: renderInspectorPane(&buf, inner, ctx)
         }
     }
@@ -51,7 +52,10 @@ func title(_ id: PaneID, _ ctx: RenderContext) -> String {
     switch id {
     case .text: return "Text · colour: \(ctx.state.colourMode.rawValue) (u)" + (ctx.state.showWhitespace ? " · whitespace shown" : "")
     case .tree: return "Draft tree"
-    case .acceptance: return "Acceptance"
+    case .acceptance:
+        guard let kind = ctx.state.analysis else { return "Acceptance · a: analysis views" }
+        return kind.rawValue.prefix(1).uppercased() + kind.rawValue.dropFirst() + " · a: next view"
+
     case .inspector: return "Token inspector"
     }
 }
@@ -92,7 +96,7 @@ func renderBottomLine(_ buf: inout ScreenBuffer, _ r: Rect, _ ctx: RenderContext
         } else if let n = ctx.state.note ?? s.message ?? s.pending {
             buf.put(n, x: r.x, y: r.y, style: ctx.style(.note), limit: r.maxX)
         } else {
-            buf.put("Space run/pause · n cycle · s phase · 1-9,0 strategy · [ ] { } knobs · t T temp · c race · e prompt · u colour · Tab focus · z zoom · ? help · q quit",
+            buf.put("Space run/pause · n cycle · s phase · 1-9,0 strategy · [ ] { } knobs · t T temp · c race · e prompt · a views · u colour · Tab focus · z zoom · ? help · q quit",
                     x: r.x, y: r.y, style: ctx.style(.label), limit: r.maxX)
         }
     }

@@ -115,6 +115,84 @@ public struct Snapshot: Sendable, Equatable {
     public var message: String?
     /// Texts of the tokens the inspector lists (alternatives included), by id.
     public var tokenTexts: [TokenID: String] = [:]
+    /// The last analysis view asked for (`a`, `:neighbours`, `:lens`, `:heal`, `:navigate`).
+    public var analysis: AnalysisView?
 
     public init() {}
+}
+
+/// Which analysis view the acceptance pane's place shows (`a` cycles them).
+public enum AnalysisKind: String, Sendable, Equatable, CaseIterable {
+    case neighbourhood, lens, healing, navigation
+}
+
+/// What the UI asks the worker to analyse: a view, for output token `token` (nil: the newest), with
+/// `query` the token text for `:neighbours TEXT` and `rounds` for `:navigate N`.
+public struct AnalysisRequest: Sendable, Equatable {
+    public var kind: AnalysisKind
+    public var token: Int?
+    public var query: String?
+    public var rounds: Int?
+    public init(kind: AnalysisKind, token: Int? = nil, query: String? = nil, rounds: Int? = nil) {
+        self.kind = kind
+        self.token = token
+        self.query = query
+        self.rounds = rounds
+    }
+}
+
+/// A computed analysis view, with token texts resolved.
+public enum AnalysisView: Sendable, Equatable {
+    /// The nearest keys of `query` (the token at `position` of the output, or a typed token) and
+    /// where they rank in the distribution that produced that token; the key-space bias there.
+    public struct Neighbourhood: Sendable, Equatable {
+        public var position: Int          // output index
+        public var query: PositionAnalysis.Ranked
+        public var queryRank: Int
+        public var neighbours: [PositionAnalysis.Neighbour]
+        public var biasMiddleShare: Double
+        public var biasRandomShare: Double
+        public var biasNeighbourK: Int
+        public var keys: PositionAnalysis.KeysInfo
+        public init(position: Int, query: PositionAnalysis.Ranked, queryRank: Int, neighbours: [PositionAnalysis.Neighbour],
+                    biasMiddleShare: Double, biasRandomShare: Double, biasNeighbourK: Int, keys: PositionAnalysis.KeysInfo) {
+            self.position = position
+            self.query = query
+            self.queryRank = queryRank
+            self.neighbours = neighbours
+            self.biasMiddleShare = biasMiddleShare
+            self.biasRandomShare = biasRandomShare
+            self.biasNeighbourK = biasNeighbourK
+            self.keys = keys
+        }
+    }
+    /// The logit lens at the position that produced output token `position`.
+    public struct Lens: Sendable, Equatable {
+        public var position: Int
+        public var tokenText: String
+        public var target: [PositionAnalysis.LensRow]
+        public var draft: [PositionAnalysis.LensRow]?
+        public init(position: Int, tokenText: String, target: [PositionAnalysis.LensRow], draft: [PositionAnalysis.LensRow]?) {
+            self.position = position
+            self.tokenText = tokenText
+            self.target = target
+            self.draft = draft
+        }
+    }
+    case computing(AnalysisKind)
+    case neighbourhood(Neighbourhood)
+    case lens(Lens)
+    case healing(PartialTokenAnalysis)
+    case navigation(question: String, rounds: [NavigationRound])
+    case unavailable(AnalysisKind, String)
+
+    public var kind: AnalysisKind {
+        switch self {
+        case .computing(let k), .unavailable(let k, _): return k
+        case .neighbourhood: return .neighbourhood
+        case .lens: return .lens
+        case .healing: return .healing
+        case .navigation: return .navigation
+        }
+    }
 }

@@ -46,6 +46,9 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Print one JSON object (ids, text, statistics) instead of streaming text.")
     var json = false
 
+    @Flag(help: "Token healing: back off the prompt's last token and start with the most likely token that begins with its text (for prompts that end mid-word, such as `import num`). The output starts with the rest of that token.")
+    var heal = false
+
     func validate() throws {
         guard (1...1_000_000).contains(maxTokens) else { throw ValidationError("--max-tokens \(maxTokens) is out of range (allowed: 1 to 1000000)") }
         if system != nil && !chat { throw ValidationError("--system needs --chat") }
@@ -59,15 +62,23 @@ struct GenerateCommand: ParsableCommand {
         let drafter = try StrategyCatalog.make(strategy, settings: try parseSettings(settings), targetBlocks: pair.target.model.config.blocks)
         let decoder = try pair.decoder(drafter: drafter, sampling: sampling)
         let text = prompt == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : prompt
-        let ids = promptIDs(text, tokenizer: pair.target.tokenizer, chat: chat, system: system)
+        var ids = promptIDs(text, tokenizer: pair.target.tokenizer, chat: chat, system: system)
         guard !ids.isEmpty else { throw CommandError("--prompt is empty: give at least one character of text") }
+        var healedText = ""   // the part of the healed token the prompt did not show
+        if heal {
+            let healed = try PartialTokenAnalysis.heal(ids, state: decoder.target, tokenizer: pair.target.tokenizer)
+            healedText = String(pair.target.tokenizer.decode([healed.tokens.last!]).dropFirst(healed.shownCharacters))
+            ids = healed.tokens
+            if !json { FileHandle.standardOutput.write(Data(healedText.utf8)) }
+        }
 
         let traceFile = try trace.map { try TraceWriter(path: $0, tokenizer: pair.target.tokenizer) }
-        let result = try decoder.generate(prompt: ids, maxTokens: maxTokens, tokenizer: pair.target.tokenizer, stopStrings: stop,
+        var result = try decoder.generate(prompt: ids, maxTokens: maxTokens, tokenizer: pair.target.tokenizer, stopStrings: stop,
                                           onCycle: { try traceFile?.write($0) },
                                           emit: { piece in if !json { FileHandle.standardOutput.write(Data(piece.utf8)) } })
         try traceFile?.close()
         pair.save(decoder.drafter)
+        result.text = healedText + result.text
         let summary = RunSummary(result, model: pair.target.path, draft: drafter.needsDraftModel ? pair.draft?.path : nil,
                                  drafter: decoder.drafter, arithmetic: model.exact ? "exact" : "q8-activations")
         if json {

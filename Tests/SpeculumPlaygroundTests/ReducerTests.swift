@@ -65,3 +65,31 @@ import SpeculumRender
         #expect(press([.char("/"), .char("Z"), .enter]).0.note == "not found: Z")
     }
 }
+
+@Suite struct AnalysisKeyTests {
+    @Test func aCyclesTheViewsAndTheyFollowTheCursor() {
+        var state = AppState()
+        let s = Fixture.snapshot
+        #expect(reduce(&state, .char("a"), snapshot: s) == [.analyze(AnalysisRequest(kind: .neighbourhood))])
+        #expect(state.analysis == .neighbourhood)
+        let moved = reduce(&state, .left, snapshot: s)
+        #expect(moved == [.analyze(AnalysisRequest(kind: .neighbourhood, token: state.cursor))] && state.cursor != nil)
+        #expect(reduce(&state, .char("a"), snapshot: s) == [.analyze(AnalysisRequest(kind: .lens, token: state.cursor))])
+        #expect(reduce(&state, .char("a"), snapshot: s) == [.analyze(AnalysisRequest(kind: .healing, token: state.cursor))])
+        #expect(reduce(&state, .char("a"), snapshot: s) == [] && state.analysis == nil, "back to the acceptance statistics")
+        #expect(reduce(&state, .left, snapshot: s) == [], "no view, no request")
+    }
+
+    @Test func analysisCommands() {
+        var state = AppState()
+        func command(_ line: String) -> [Command] {
+            state.mode = .command(line)
+            return reduce(&state, .enter, snapshot: Fixture.snapshot)
+        }
+        #expect(command("neighbours  numpy") == [.analyze(AnalysisRequest(kind: .neighbourhood, query: "numpy"))])
+        #expect(command("lens") == [.analyze(AnalysisRequest(kind: .lens))] && state.analysis == .lens)
+        #expect(command("heal") == [.analyze(AnalysisRequest(kind: .healing))])
+        #expect(command("navigate 4") == [.analyze(AnalysisRequest(kind: .navigation, rounds: 4))])
+        #expect(command("navigate 99") == [] && state.note?.contains("1 to 10") == true)
+    }
+}

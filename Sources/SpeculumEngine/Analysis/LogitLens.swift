@@ -19,11 +19,20 @@ public struct LogitLens: Sendable, Equatable, Codable {
         guard position >= 0, position < tokens.count else { throw .invalidRow(position, batch: tokens.count) }
         let ctx = InferenceContext(model: model, capacity: position + 1, maxBatch: min(256, position + 1),
                                    arithmetic: arithmetic, pool: pool)
-        try ctx.evaluate(Array(tokens[...position]), logitsFor: [], options: ForwardOptions(captureRows: [position]))
+        return try compute(state: ModelState(context: ctx), tokens: tokens, position: position, topK: topK)
+    }
+
+    /// The same on an existing state: only what its cache lacks of `tokens[..<position]` is evaluated,
+    /// then the token at `position` with its residual stream captured (the state then holds
+    /// `tokens[0 ... position]`).
+    public static func compute(state: ModelState, tokens: [TokenID], position: Int, topK: Int = 5) throws(InferenceError) -> LogitLens {
+        guard position >= 0, position < tokens.count else { throw .invalidRow(position, batch: tokens.count) }
+        try state.sync(to: Array(tokens[..<position]), logitsForLast: false)
+        try state.append([tokens[position]], logitsFor: [], capture: [0])
         var blocks: [[Entry]] = []
         var entropies: [Double] = []
-        for hidden in ctx.capturedHidden {
-            let logits = ctx.headLogits(hidden[0])
+        for hidden in state.context.capturedHidden {
+            let logits = state.context.headLogits(hidden[0])
             let p = logits.withUnsafeBufferPointer { Sampler.distribution($0, settings: SamplerSettings(temperature: 1)) }
             blocks.append(p.top(topK).map { Entry(token: $0.token, p: $0.p) })
             entropies.append(p.entropy)

@@ -5,11 +5,16 @@ import Glibc
 /// What a model predicts after a prompt that may end in the middle of a token (`import num`): the
 /// plain next-token distribution, the token-healed one, and the exact next-character distribution
 /// over cover encodings.
-public struct PartialTokenAnalysis: Sendable, Codable {
+public struct PartialTokenAnalysis: Sendable, Codable, Equatable {
     public struct Entry: Sendable, Equatable, Codable {
         public var token: TokenID
         public var text: String
         public var p: Double
+        public init(token: TokenID, text: String, p: Double) {
+            self.token = token
+            self.text = text
+            self.p = p
+        }
     }
     /// One cover: tokens whose bytes start with the prompt's last word and that the tokenizer could
     /// have produced (canonical), with their probability after the text before the word.
@@ -19,10 +24,20 @@ public struct PartialTokenAnalysis: Sendable, Codable {
         public var probability: Double
         /// The character the cover puts right after the word.
         public var nextCharacter: String
+        public init(tokens: [TokenID], pieces: [String], probability: Double, nextCharacter: String) {
+            self.tokens = tokens
+            self.pieces = pieces
+            self.probability = probability
+            self.nextCharacter = nextCharacter
+        }
     }
     public struct Character: Sendable, Equatable, Codable {
         public var character: String
         public var p: Double
+        public init(character: String, p: Double) {
+            self.character = character
+            self.p = p
+        }
     }
 
     /// The prompt's last pre-tokenizer word (" num" in `import num`) and the text before it.
@@ -44,6 +59,20 @@ public struct PartialTokenAnalysis: Sendable, Codable {
     /// Probability left unexamined when continuations after a cover ending exactly at the word were
     /// cut to the most likely ones (see `continuationMass`).
     public var uncheckedMass: Double
+
+    public init(head: String, tail: String, plain: [Entry], backedOff: Entry, healed: [Entry], healedMass: Double,
+                nextCharacters: [Character], covers: [Cover], coverMass: Double, uncheckedMass: Double) {
+        self.head = head
+        self.tail = tail
+        self.plain = plain
+        self.backedOff = backedOff
+        self.healed = healed
+        self.healedMass = healedMass
+        self.nextCharacters = nextCharacters
+        self.covers = covers
+        self.coverMass = coverMass
+        self.uncheckedMass = uncheckedMass
+    }
 }
 
 extension PartialTokenAnalysis {

@@ -12,7 +12,7 @@ public struct InsightToken: Sendable, Codable {
 }
 
 /// One round of in-context navigation: the answer given after the earlier ones were listed.
-public struct NavigationRound: Sendable, Codable {
+public struct NavigationRound: Sendable, Codable, Equatable {
     public var round: Int              // 1-based
     public var answer: String          // its first line
     public var firstToken: TokenID
@@ -21,6 +21,14 @@ public struct NavigationRound: Sendable, Codable {
     /// round that was (nil in round 1).
     public var nearestCosine: Float?
     public var nearestRound: Int?
+    public init(round: Int, answer: String, firstToken: TokenID, firstPiece: String, nearestCosine: Float?, nearestRound: Int?) {
+        self.round = round
+        self.answer = answer
+        self.firstToken = firstToken
+        self.firstPiece = firstPiece
+        self.nearestCosine = nearestCosine
+        self.nearestRound = nearestRound
+    }
 }
 
 public enum Exploration {

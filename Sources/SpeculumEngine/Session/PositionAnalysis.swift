@@ -8,6 +8,11 @@ public struct PositionAnalysis: Sendable, Codable {
         public var token: TokenID
         public var text: String
         public var p: Float
+        public init(token: TokenID, text: String, p: Float) {
+            self.token = token
+            self.text = text
+            self.p = p
+        }
     }
     public struct Neighbour: Sendable, Codable, Equatable {
         public var token: TokenID
@@ -15,11 +20,23 @@ public struct PositionAnalysis: Sendable, Codable {
         public var cosine: Float
         public var p: Float
         public var rank: Int
+        public init(token: TokenID, text: String, cosine: Float, p: Float, rank: Int) {
+            self.token = token
+            self.text = text
+            self.cosine = cosine
+            self.p = p
+            self.rank = rank
+        }
     }
     public struct LensRow: Sendable, Codable, Equatable {
         public var block: Int          // 1-based: the residual stream after this block
         public var top: [Ranked]
         public var entropy: Double
+        public init(block: Int, top: [Ranked], entropy: Double) {
+            self.block = block
+            self.top = top
+            self.entropy = entropy
+        }
     }
     public struct BiasRow: Sendable, Codable, Equatable {
         public var rank: Int
@@ -37,6 +54,14 @@ public struct PositionAnalysis: Sendable, Codable {
         /// Wall time of each neighbourhood query (a product over the whole vocabulary plus the top-k).
         public var queryMs: [Double]
         public var queryMedianMs: Double
+        public init(precision: String, rows: Int, megabytes: Double, preparationMs: Double, queryMs: [Double], queryMedianMs: Double) {
+            self.precision = precision
+            self.rows = rows
+            self.megabytes = megabytes
+            self.preparationMs = preparationMs
+            self.queryMs = queryMs
+            self.queryMedianMs = queryMedianMs
+        }
     }
 
     public var promptTokens: Int

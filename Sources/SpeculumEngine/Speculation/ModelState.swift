@@ -40,8 +40,9 @@ public final class ModelState {
     public func rollBack(to sequence: [TokenID]) { truncate(to: commonPrefix(with: sequence)) }
 
     /// Evaluates a chain continuing the cache and records it as held.
-    public func append(_ chain: [TokenID], logitsFor rows: [Int]) throws(InferenceError) {
-        try context.evaluate(chain, logitsFor: rows, options: ForwardOptions(blockLimit: blockLimit))
+    /// `capture`: rows whose residual stream after every block is kept (`context.capturedHidden`).
+    public func append(_ chain: [TokenID], logitsFor rows: [Int], capture: [Int] = []) throws(InferenceError) {
+        try context.evaluate(chain, logitsFor: rows, options: ForwardOptions(blockLimit: blockLimit, captureRows: capture))
         tokens += chain
     }
 

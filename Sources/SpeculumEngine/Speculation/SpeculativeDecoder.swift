@@ -83,6 +83,15 @@ public final class SpeculativeDecoder {
         statistics.prefillTokens = prompt.count
     }
 
+    /// Lends the target's state to analysis: `body` may evaluate anything on it; afterwards its cache
+    /// again holds every committed token but the last, as cycles expect (only what changed is
+    /// evaluated again).
+    public func borrowTarget<T>(_ body: (ModelState) throws -> T) throws -> T {
+        let result = Result { try body(target) }
+        do { try target.sync(to: Array(committed.dropLast()), logitsForLast: false) } catch { throw DecoderError.inference(error) }
+        return try result.get()
+    }
+
     /// Why `step` ended the generation.
     public enum Stop: Sendable { case endOfGeneration, stopString, budget }
 
