@@ -68,6 +68,16 @@ tmux resize-window -t "$session" -x 50 -y 15
 wait_for "Enlarge the terminal" 5; check "a small terminal asks to be enlarged" $?
 tmux resize-window -t "$session" -x 100 -y 30
 wait_for "Draft tree" 5; check "resizing back redraws" $?
+tmux send-keys -t "$session" n   # the race left the prompt without output: one cycle first
+wait_for ", cycle 0, id" 30
+tmux send-keys -t "$session" a
+wait_for "nearest keys to" 60 && screen | grep -qE "^.*0\.[0-9]{3} +[0-9.]+% +[0-9]+  '"; check "a shows the key neighbourhood with cosine, p and rank" $?
+tmux send-keys -t "$session" a
+wait_for "logit lens before output token" 60 && screen | grep -qE "^.* 24 '.*' [0-9.]+"; check "a again shows the logit lens to the last block" $?
+tmux send-keys -t "$session" a
+wait_for "the prompt ends in the word" 60 && screen | grep -q "next char"; check "a again shows healing with the next-character distribution" $?
+tmux send-keys -t "$session" a
+wait_for "Acceptance · a: analysis views" 5; check "a again returns to the acceptance statistics" $?
 tmux send-keys -t "$session" q
 wait_for "EXIT=0" 10; check "q quits with status 0" $?
 screen | grep -q "key-to-screen p95"; check "the terminal is restored and the report printed" $?
