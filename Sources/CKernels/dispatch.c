@@ -80,6 +80,24 @@ ck_vec_dot_fn ck_vec_dot_kernel(int type) {
     }
 }
 
+ck_vec_dot_x4_fn ck_vec_dot_x4_kernel(int type) {
+#if defined(__x86_64__)
+    if (use_avx2()) {
+        switch (type) {
+        case CK_Q4_K: return ck_dot_q4_K_q8_K_x4_avx2;
+        case CK_Q5_K: return ck_dot_q5_K_q8_K_x4_avx2;
+        case CK_Q6_K: return ck_dot_q6_K_q8_K_x4_avx2;
+        case CK_Q4_0: return ck_dot_q4_0_q8_0_x4_avx2;
+        case CK_Q5_0: return ck_dot_q5_0_q8_0_x4_avx2;
+        case CK_Q8_0: return ck_dot_q8_0_q8_0_x4_avx2;
+        default: break;
+        }
+    }
+#endif
+    (void)type;
+    return NULL;
+}
+
 float ck_vec_dot(int type, int64_t n, const void *w, const void *x) {
 #if defined(__x86_64__)
     if (use_avx2()) {

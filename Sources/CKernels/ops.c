@@ -47,6 +47,8 @@ static void matmul_task(void *p, int ith, int nth) {
     const int64_t cols = w->cols, rows = w->rows;
     const int exact = job->mode == CK_EXACT && w->type != CK_F32;
     const ck_vec_dot_fn dot = ck_vec_dot_kernel(w->type);
+    // Four activation rows per weight-row pass where a kernel exists (bitwise the same results).
+    const ck_vec_dot_x4_fn dot4 = job->vtype != CK_F32 ? ck_vec_dot_x4_kernel(w->type) : NULL;
     float *deq = exact ? ck_pool_scratch(job->pool, ith, cols * ROW_TILE) : NULL;  // (ROW_TILE, cols)
     // Each thread walks its own contiguous range of tiles first (one long sequential stream for the
     // hardware prefetcher), then steals what is left of the other ranges.
@@ -61,7 +63,17 @@ static void matmul_task(void *p, int ith, int nth) {
             const int64_t j1 = j0 + ACT_TILE < job->n ? j0 + ACT_TILE : job->n;
             for (int64_t r = r0; r < r1; r++) {
                 const void *wr = (const uint8_t *)w->data + r * w->row_bytes;
-                for (int64_t j = j0; j < j1; j++) {
+                int64_t j = j0;
+                if (dot4) {
+                    for (; j + 4 <= j1; j += 4) {
+                        const void *xs[4] = {job->qx + j * job->qrow, job->qx + (j + 1) * job->qrow,
+                                             job->qx + (j + 2) * job->qrow, job->qx + (j + 3) * job->qrow};
+                        float o[4];
+                        dot4(cols, wr, xs, o);
+                        for (int k = 0; k < 4; k++) job->y[(j + k) * rows + r] = o[k];
+                    }
+                }
+                for (; j < j1; j++) {
                     float v;
                     if (exact) v = ck_dot_f32(cols, deq + (r - r0) * cols, job->x + j * cols);
                     else if (job->vtype == CK_F32) v = dot(cols, wr, job->x + j * cols);

@@ -75,6 +75,7 @@ final class PlaygroundEngine {
         let drafter = try drafterFor(config.strategy)
         var draftSettings = config.sampling
         draftSettings.temperature = config.draftTemperature ?? config.sampling.temperature
+        pair.draftHeadRows = config.draftHeadRows
         decoder = try pair.decoder(drafter: drafter, settings: config.sampling, draftSettings: draftSettings, draftMode: config.draftMode)
         if let path = config.recordPath {
             guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {

@@ -19,6 +19,8 @@ public struct PlaygroundConfig: Sendable {
     public var exact: Bool
     /// Every cycle's trace is appended here as a JSON line.
     public var recordPath: String?
+    /// The draft's LM head over its first N ids only (nil: all; see `ModelPair.draftHeadRows`).
+    public var draftHeadRows: Int?
 
     public init(target: String, draft: String, strategy: String, settings: [String: String], prompt: String, chat: Bool,
                 maxTokens: Int, sampling: SamplerSettings, draftTemperature: Float?, draftMode: DraftMode, contextSize: Int,

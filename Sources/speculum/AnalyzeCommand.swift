@@ -123,20 +123,8 @@ struct AnalyzeCommand: ParsableCommand {
     }
 }
 
-/// A token's text quoted, with control characters made visible.
-func shown(_ s: String) -> String {
-    var out = "'"
-    for u in s.unicodeScalars {
-        switch u {
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        case "\r": out += "\\r"
-        case _ where u.value < 0x20 || u.value == 0x7F: out += "\\x" + String(u.value, radix: 16, uppercase: true)
-        default: out.unicodeScalars.append(u)
-        }
-    }
-    return out + "'"
-}
+/// A token's text quoted, with control characters made visible (spaces stay spaces).
+func shown(_ s: String) -> String { "'" + visible(s, space: " ") + "'" }
 
 extension PositionAnalysis {
     /// The report as text, section by section.

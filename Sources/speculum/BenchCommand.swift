@@ -31,7 +31,11 @@ struct EngineBenchCommand: ParsableCommand {
     @Option(help: "Also write every figure to this JSON file.")
     var json: String?
 
+    @Option(help: "Compute the LM head over the first N token ids only, as --draft-vocab does for a draft (0 = all).")
+    var headRows: Int = 0
+
     func validate() throws {
+        guard headRows == 0 || headRows >= 256 else { throw ValidationError("--head-rows \(headRows) is out of range (allowed: 0 for all, or at least 256)") }
         guard (1...20).contains(repeats) else { throw ValidationError("--repeat \(repeats) is out of range (allowed: 1 to 20)") }
         if let t = threads, !(1...64).contains(t) { throw ValidationError("--threads \(t) is out of range (allowed: 1 to 64)") }
     }
@@ -47,7 +51,8 @@ struct EngineBenchCommand: ParsableCommand {
             var runs: [EngineMeasurement] = []
             for r in 0..<repeats {
                 bandwidths.append(EngineBenchmark.readBandwidth(pool: pool))
-                runs.append(try EngineBenchmark.run(loaded, tokens: tokens, arithmetic: exact ? .exact : .quantizedActivations, pool: pool))
+                runs.append(try EngineBenchmark.run(loaded, tokens: tokens, arithmetic: exact ? .exact : .quantizedActivations, pool: pool,
+                                                 headRows: headRows > 0 ? headRows : nil))
                 FileHandle.standardError.write(Data("[\(name)] run \(r + 1)/\(repeats): decode \(String(format: "%.1f", runs.last!.decodeTokensPerSecond)) tok/s\n".utf8))
             }
             report[name] = runs

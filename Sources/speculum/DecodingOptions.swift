@@ -31,6 +31,9 @@ struct SamplingOptions: ParsableArguments {
     @Option(help: "How the draft model proposes: sample (verified with R1/R2) or argmax (verified with R3).")
     var draftMode: String = "sample"
 
+    @Option(help: "Compute the draft model's LM head over its first N token ids only (the most frequent BPE pieces; 0 = all). Its distribution is renormalised over them; verification stays exact.")
+    var draftVocab: Int = 0
+
     var target: SamplerSettings {
         SamplerSettings(temperature: temperature, topK: topK, topP: topP, minP: minP,
                         repetitionPenalty: repeatPenalty, penaltyWindow: repeatWindow, seed: seed)
@@ -47,6 +50,9 @@ struct SamplingOptions: ParsableArguments {
             try target.validate()
             try draft.validate(prefix: "draft-")
         } catch { throw ValidationError(error.description) }
+        guard draftVocab == 0 || (256...1_000_000).contains(draftVocab) else {
+            throw ValidationError("--draft-vocab \(draftVocab) is out of range (allowed: 0 for all, or 256 to the vocabulary size)")
+        }
         guard DraftMode(rawValue: draftMode) != nil else {
             throw ValidationError("--draft-mode \(draftMode) is unknown (allowed: sample, argmax)")
         }
@@ -75,7 +81,8 @@ extension ModelPair {
     }
 
     func decoder(drafter: any Drafter, sampling: SamplingOptions) throws -> SpeculativeDecoder {
-        try decoder(drafter: drafter, settings: sampling.target, draftSettings: sampling.draft,
+        draftHeadRows = sampling.draftVocab > 0 ? sampling.draftVocab : nil
+        return try decoder(drafter: drafter, settings: sampling.target, draftSettings: sampling.draft,
                     draftMode: DraftMode(rawValue: sampling.draftMode) ?? .sample)
     }
 }

@@ -48,11 +48,12 @@ struct PlayCommand: ParsableCommand {
 
     func run() throws {
         do { try Terminal.check() } catch { throw CommandError("\(error)") }
-        let config = PlaygroundConfig(
+        var config = PlaygroundConfig(
             target: model.target, draft: draft, strategy: strategy, settings: try parseSettings(settings), prompt: prompt,
             chat: chat, maxTokens: maxTokens, sampling: sampling.target, draftTemperature: sampling.draftTemperature,
             draftMode: DraftMode(rawValue: sampling.draftMode) ?? .sample, contextSize: model.ctx, threads: model.threads,
             exact: model.exact, recordPath: record)
+        config.draftHeadRows = sampling.draftVocab > 0 ? sampling.draftVocab : nil
         let worker = PlaygroundWorker(config: config)
         worker.start()
         let report = try runUI(source: worker, display: display)

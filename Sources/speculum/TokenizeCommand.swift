@@ -60,12 +60,12 @@ struct TokenizeCommand: ParsableCommand {
     }
 }
 
-/// A piece with whitespace and control characters made visible: "\n", "\t", "·" for a space.
-func visible(_ s: String) -> String {
+/// A piece with whitespace and control characters made visible: "\n", "\t", "·" (or `space`) for a space.
+func visible(_ s: String, space: String = "·") -> String {
     var out = ""
     for c in s.unicodeScalars {
         switch c {
-        case " ": out += "·"
+        case " ": out += space
         case "\n": out += "\\n"
         case "\r": out += "\\r"
         case "\t": out += "\\t"

@@ -13,12 +13,15 @@ enum TinyPair {
     static func pool() -> ComputePool { ComputePool(threads: 1) }
 
     static func decoder(_ drafter: any Drafter, settings: SamplerSettings, draftSettings: SamplerSettings? = nil,
-                        mode: DraftMode = .sample, endOfGeneration: Set<TokenID> = []) throws -> SpeculativeDecoder {
+                        mode: DraftMode = .sample, endOfGeneration: Set<TokenID> = [], draftHeadRows: Int? = nil) throws -> SpeculativeDecoder {
         let pool = pool()
-        return try SpeculativeDecoder(target: InferenceContext(model: target, capacity: 256, maxBatch: 96, pool: pool),
-                               draft: InferenceContext(model: draft, capacity: 256, maxBatch: 96, pool: pool),
-                               targetSettings: settings, draftSettings: draftSettings, draftMode: mode,
-                               drafter: drafter, endOfGeneration: endOfGeneration)
+        let draftContext = InferenceContext(model: draft, capacity: 256, maxBatch: 96, pool: pool)
+        draftContext.headRows = draftHeadRows
+        let d = try SpeculativeDecoder(target: InferenceContext(model: target, capacity: 256, maxBatch: 96, pool: pool),
+                                       draft: draftContext, targetSettings: settings, draftSettings: draftSettings, draftMode: mode,
+                                       drafter: drafter, endOfGeneration: endOfGeneration)
+        if let h = draftHeadRows { d.environment.proposalLimit = h }
+        return d
     }
 
     /// Every strategy's drafter with settings that fit the tiny models (2 blocks, 8 tokens).

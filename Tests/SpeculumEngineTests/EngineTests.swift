@@ -107,6 +107,22 @@ func bitwiseEqual(_ a: [Float], _ b: [Float]) -> Bool {
         }
     }
 
+    @Test func aSubsetHeadComputesItsRowsBitwiseAndMasksTheRest() throws {
+        let model = try TinyModel.model(seed: 9)
+        let full = InferenceContext(model: model, capacity: 64, maxBatch: 16)
+        try full.evaluate(prefix, logitsFor: [3, 9, 5])
+        let sub = InferenceContext(model: model, capacity: 64, maxBatch: 16)
+        sub.headRows = 100
+        try sub.evaluate(prefix, logitsFor: [3, 9, 5])
+        for k in 0..<3 {
+            let a = full.logitsArray(k), b = sub.logitsArray(k)
+            #expect(bitwiseEqual(Array(a[..<100]), Array(b[..<100])), "row \(k): the computed rows are the full head's")
+            #expect(b[100...].allSatisfy { $0 == -.infinity }, "row \(k): the rest is masked")
+        }
+        sub.headRows = 10_000
+        #expect(sub.headRows == model.config.vocabulary, "clamped to the vocabulary")
+    }
+
     @Test func truncateAndCompactBehaveAsIfOnlyKeptTokensWereEvaluated() throws {
         let model = try TinyModel.model(seed: 4)
         let reference = InferenceContext(model: model, capacity: 128)

@@ -135,11 +135,25 @@ AVX2 static inline void unpack_scales_k4(const uint8_t *scales, uint32_t utmp[4]
     utmp[0] &= kmask1;                                                        // scales 0–3
 }
 
+// Chunk c (64 values) of a Q4_K / Q5_K block: 32 low and 32 high nibbles, with Q5_K's fifth bits
+// (bit 2c of qh[l] for the low half, bit 2c + 1 for the high half).
+AVX2 static inline void unpack_q45_K_chunk(const uint8_t *q, __m256i hbits, int c, int five, __m256i *lo, __m256i *hi) {
+    const __m256i m4 = _mm256_set1_epi8(0xF);
+    const __m256i bits = _mm256_loadu_si256((const __m256i *)q);
+    *lo = _mm256_and_si256(bits, m4);
+    *hi = _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4);
+    if (five) {
+        const __m256i bl = _mm256_and_si256(hbits, _mm256_set1_epi8((char)(1 << (2 * c))));
+        const __m256i bh = _mm256_and_si256(hbits, _mm256_set1_epi8((char)(1 << (2 * c + 1))));
+        *lo = _mm256_or_si256(*lo, _mm256_slli_epi16(_mm256_srli_epi16(bl, 2 * c), 4));
+        *hi = _mm256_or_si256(*hi, _mm256_slli_epi16(_mm256_srli_epi16(bh, 2 * c + 1), 4));
+    }
+}
+
 // Shuffle control that broadcasts 16-bit lane i of each 128-bit half.
 AVX2 static inline __m256i broadcast_lane(int i) { return _mm256_set1_epi16((short)(((2 * i + 1) << 8) | (2 * i))); }
 
 __attribute__((always_inline)) AVX2 static inline float dot_q45_K_avx2(int64_t n, const uint8_t *xb, size_t stride, const int five, const ck_block_q8_K *y) {
-    const __m256i m4 = _mm256_set1_epi8(0xF);
     __m256 acc = _mm256_setzero_ps();
     __m128 acc_m = _mm_setzero_ps();
     for (int64_t i = 0; i < n / CK_QK_K; i++) {
@@ -162,15 +176,8 @@ __attribute__((always_inline)) AVX2 static inline float dot_q45_K_avx2(int64_t n
         const __m256i hbits = five ? _mm256_loadu_si256((const __m256i *)x5->qh) : _mm256_setzero_si256();
         __m256i sumi = _mm256_setzero_si256();
         for (int c = 0; c < 4; c++, q += 32, a += 64) {
-            const __m256i bits = _mm256_loadu_si256((const __m256i *)q);
-            __m256i lo = _mm256_and_si256(bits, m4);
-            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4);
-            if (five) {  // fifth bits: bit 2c of qh[l] for the low half, bit 2c + 1 for the high half
-                const __m256i bl = _mm256_and_si256(hbits, _mm256_set1_epi8((char)(1 << (2 * c))));
-                const __m256i bh = _mm256_and_si256(hbits, _mm256_set1_epi8((char)(1 << (2 * c + 1))));
-                lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_srli_epi16(bl, 2 * c), 4));
-                hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_srli_epi16(bh, 2 * c + 1), 4));
-            }
+            __m256i lo, hi;
+            unpack_q45_K_chunk(q, hbits, c, five, &lo, &hi);
             const __m256i scale_l = _mm256_shuffle_epi8(scales, broadcast_lane(2 * c));
             const __m256i scale_h = _mm256_shuffle_epi8(scales, broadcast_lane(2 * c + 1));
             const __m256i plo = _mm256_madd_epi16(scale_l, _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)a)));
@@ -192,11 +199,24 @@ AVX2 float ck_dot_q5_K_q8_K_avx2(int64_t n, const void *x, const void *y) {
     return dot_q45_K_avx2(n, x, sizeof(ck_block_q5_K), 1, y);
 }
 
+// Half a Q6_K block (128 values) as four vectors of unsigned 6-bit values: low nibbles from ql, the
+// two high bits from qh.
+AVX2 static inline void unpack_q6_K_half(const uint8_t *ql, const uint8_t *qh, __m256i qs[4]) {
+    const __m256i m4 = _mm256_set1_epi8(0xF), m2 = _mm256_set1_epi8(3);
+    const __m256i bits1 = _mm256_loadu_si256((const __m256i *)ql);
+    const __m256i bits2 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+    const __m256i bitsH = _mm256_loadu_si256((const __m256i *)qh);
+    qs[0] = _mm256_or_si256(_mm256_and_si256(bits1, m4), _mm256_slli_epi16(_mm256_and_si256(bitsH, m2), 4));
+    qs[1] = _mm256_or_si256(_mm256_and_si256(bits2, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bitsH, 2), m2), 4));
+    qs[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bits1, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bitsH, 4), m2), 4));
+    qs[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bits2, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bitsH, 6), m2), 4));
+}
+
 // Q6_K: (q − 32)·a = q·a − 32·a, both with maddubs (q is unsigned 0..63), then × the 16-element scales.
 AVX2 float ck_dot_q6_K_q8_K_avx2(int64_t n, const void *vx, const void *vy) {
     const ck_block_q6_K *x = vx;
     const ck_block_q8_K *y = vy;
-    const __m256i m4 = _mm256_set1_epi8(0xF), m2 = _mm256_set1_epi8(3), m32s = _mm256_set1_epi8(32);
+    const __m256i m32s = _mm256_set1_epi8(32);
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / CK_QK_K; i++) {
         const float d = _cvtsh_ss(x[i].d) * y[i].d;
@@ -204,14 +224,8 @@ AVX2 float ck_dot_q6_K_q8_K_avx2(int64_t n, const void *vx, const void *vy) {
         const int8_t *a = y[i].qs, *sc = x[i].scales;
         __m256i sumi = _mm256_setzero_si256();
         for (int h = 0; h < 2; h++, ql += 64, qh += 32, a += 128, sc += 8) {
-            const __m256i bits1 = _mm256_loadu_si256((const __m256i *)ql);
-            const __m256i bits2 = _mm256_loadu_si256((const __m256i *)(ql + 32));
-            const __m256i bitsH = _mm256_loadu_si256((const __m256i *)qh);
-            const __m256i q0 = _mm256_or_si256(_mm256_and_si256(bits1, m4), _mm256_slli_epi16(_mm256_and_si256(bitsH, m2), 4));
-            const __m256i q1 = _mm256_or_si256(_mm256_and_si256(bits2, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bitsH, 2), m2), 4));
-            const __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bits1, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bitsH, 4), m2), 4));
-            const __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bits2, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bitsH, 6), m2), 4));
-            const __m256i qs[4] = {q0, q1, q2, q3};
+            __m256i qs[4];
+            unpack_q6_K_half(ql, qh, qs);
             for (int k = 0; k < 4; k++) {
                 const __m256i a8 = _mm256_loadu_si256((const __m256i *)(a + 32 * k));
                 const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(qs[k], a8), _mm256_maddubs_epi16(m32s, a8));
@@ -224,6 +238,135 @@ AVX2 float ck_dot_q6_K_q8_K_avx2(int64_t n, const void *vx, const void *vy) {
     }
     return hsum_float_8(acc);
 }
+
+// ---- four activation rows at once ------------------------------------------------------------------
+// The weight block is loaded and unpacked once for four activation rows (verification batches), and
+// each row's sums are formed by exactly the operations, in exactly the order, of the one-row kernel
+// above: out[r] is bitwise what the one-row kernel gives for row r, so a row's result never depends
+// on the batch it is in (tests check this bitwise).
+
+__attribute__((always_inline)) AVX2 static inline void dot_q45_K_x4_avx2(int64_t n, const uint8_t *xb, size_t stride, const int five,
+                                                                          const void *const yv[4], float out[4]) {
+    const ck_block_q8_K *y[4] = {yv[0], yv[1], yv[2], yv[3]};
+    __m256 acc[4];
+    __m128 acc_m[4];
+    for (int r = 0; r < 4; r++) { acc[r] = _mm256_setzero_ps(); acc_m[r] = _mm_setzero_ps(); }
+    for (int64_t i = 0; i < n / CK_QK_K; i++) {
+        const ck_block_q4_K *x4 = (const void *)(xb + i * stride);
+        const ck_block_q5_K *x5 = (const void *)(xb + i * stride);
+        const uint8_t *q = five ? x5->qs : x4->qs;
+        const float xd = _cvtsh_ss(five ? x5->d : x4->d), xdmin = _cvtsh_ss(five ? x5->dmin : x4->dmin);
+        uint32_t utmp[4];
+        unpack_scales_k4(five ? x5->scales : x4->scales, utmp);
+        const __m256i mins_and_scales = _mm256_cvtepu8_epi16(_mm_set_epi32((int)utmp[3], (int)utmp[2], (int)utmp[1], (int)utmp[0]));
+        const __m128i mins = _mm256_extracti128_si256(mins_and_scales, 1);
+        for (int r = 0; r < 4; r++) {
+            const __m256i q8sums = _mm256_loadu_si256((const __m256i *)y[r][i].bsums);
+            const __m128i q8s = _mm_hadd_epi16(_mm256_extracti128_si256(q8sums, 0), _mm256_extracti128_si256(q8sums, 1));
+            const float dmin = -y[r][i].d * xdmin;
+            acc_m[r] = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(_mm_madd_epi16(mins, q8s)), acc_m[r]);
+        }
+        const __m128i sc128 = _mm256_extracti128_si256(mins_and_scales, 0);
+        const __m256i scales = _mm256_set_m128i(sc128, sc128);
+        const __m256i hbits = five ? _mm256_loadu_si256((const __m256i *)x5->qh) : _mm256_setzero_si256();
+        __m256i sumi[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+        for (int c = 0; c < 4; c++, q += 32) {
+            __m256i lo, hi;
+            unpack_q45_K_chunk(q, hbits, c, five, &lo, &hi);
+            const __m256i scale_l = _mm256_shuffle_epi8(scales, broadcast_lane(2 * c));
+            const __m256i scale_h = _mm256_shuffle_epi8(scales, broadcast_lane(2 * c + 1));
+            for (int r = 0; r < 4; r++) {
+                const int8_t *a = y[r][i].qs + 64 * c;
+                const __m256i plo = _mm256_madd_epi16(scale_l, _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)a)));
+                const __m256i phi = _mm256_madd_epi16(scale_h, _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(a + 32))));
+                sumi[r] = _mm256_add_epi32(sumi[r], _mm256_add_epi32(plo, phi));
+            }
+        }
+        for (int r = 0; r < 4; r++) {
+            const float d = y[r][i].d * xd;
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi[r]), acc[r]);
+        }
+    }
+    for (int r = 0; r < 4; r++) {
+        __m128 m = _mm_add_ps(acc_m[r], _mm_movehl_ps(acc_m[r], acc_m[r]));
+        m = _mm_add_ss(m, _mm_movehdup_ps(m));
+        out[r] = hsum_float_8(acc[r]) + _mm_cvtss_f32(m);
+    }
+}
+
+AVX2 void ck_dot_q4_K_q8_K_x4_avx2(int64_t n, const void *x, const void *const y[4], float out[4]) {
+    dot_q45_K_x4_avx2(n, x, sizeof(ck_block_q4_K), 0, y, out);
+}
+
+AVX2 void ck_dot_q5_K_q8_K_x4_avx2(int64_t n, const void *x, const void *const y[4], float out[4]) {
+    dot_q45_K_x4_avx2(n, x, sizeof(ck_block_q5_K), 1, y, out);
+}
+
+AVX2 void ck_dot_q6_K_q8_K_x4_avx2(int64_t n, const void *vx, const void *const yv[4], float out[4]) {
+    const ck_block_q6_K *x = vx;
+    const ck_block_q8_K *y[4] = {yv[0], yv[1], yv[2], yv[3]};
+    const __m256i m32s = _mm256_set1_epi8(32);
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t i = 0; i < n / CK_QK_K; i++) {
+        const float xd = _cvtsh_ss(x[i].d);
+        const uint8_t *ql = x[i].ql, *qh = x[i].qh;
+        const int8_t *sc = x[i].scales;
+        __m256i sumi[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+        for (int h = 0; h < 2; h++, ql += 64, qh += 32, sc += 8) {
+            __m256i qs[4];
+            unpack_q6_K_half(ql, qh, qs);
+            for (int k = 0; k < 4; k++) {
+                const __m256i scale = _mm256_set_m128i(_mm_set1_epi16(sc[2 * k + 1]), _mm_set1_epi16(sc[2 * k]));
+                for (int r = 0; r < 4; r++) {
+                    const __m256i a8 = _mm256_loadu_si256((const __m256i *)(y[r][i].qs + 128 * h + 32 * k));
+                    const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(qs[k], a8), _mm256_maddubs_epi16(m32s, a8));
+                    sumi[r] = _mm256_add_epi32(sumi[r], _mm256_madd_epi16(scale, p));
+                }
+            }
+        }
+        for (int r = 0; r < 4; r++) {
+            const float d = xd * y[r][i].d;
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi[r]), acc[r]);
+        }
+    }
+    for (int r = 0; r < 4; r++) out[r] = hsum_float_8(acc[r]);
+}
+
+// Q4_0 / Q5_0 / Q8_0 weights against four Q8_0 rows: the signed weight bytes and |w| are formed once.
+__attribute__((always_inline)) AVX2 static inline void dot_q_0_x4_avx2(int64_t n, const void *vx, const int kind,
+                                                                      const void *const yv[4], float out[4]) {
+    const ck_block_q8_0 *y[4] = {yv[0], yv[1], yv[2], yv[3]};
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int64_t i = 0; i < n / CK_QK; i++) {
+        __m256i qx;
+        float xd;
+        if (kind == 4) {
+            const ck_block_q4_0 *x = (const ck_block_q4_0 *)vx + i;
+            xd = _cvtsh_ss(x->d);
+            qx = _mm256_sub_epi8(bytes_from_nibbles_32(x->qs), _mm256_set1_epi8(8));
+        } else if (kind == 5) {
+            const ck_block_q5_0 *x = (const ck_block_q5_0 *)vx + i;
+            xd = _cvtsh_ss(x->d);
+            qx = _mm256_or_si256(bytes_from_nibbles_32(x->qs), _mm256_andnot_si256(bytes_from_bits_32(x->qh), _mm256_set1_epi8((char)0xF0)));
+        } else {
+            const ck_block_q8_0 *x = (const ck_block_q8_0 *)vx + i;
+            xd = _cvtsh_ss(x->d);
+            qx = _mm256_loadu_si256((const __m256i *)x->qs);
+        }
+        const __m256i ax = _mm256_sign_epi8(qx, qx);   // as mul_sum_i8_pairs_float, split at the row
+        for (int r = 0; r < 4; r++) {
+            const __m256 d = _mm256_set1_ps(xd * _cvtsh_ss(y[r][i].d));
+            const __m256i sy = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)y[r][i].qs), qx);
+            const __m256i dot = _mm256_madd_epi16(_mm256_maddubs_epi16(ax, sy), _mm256_set1_epi16(1));
+            acc[r] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot), acc[r]);
+        }
+    }
+    for (int r = 0; r < 4; r++) out[r] = hsum_float_8(acc[r]);
+}
+
+AVX2 void ck_dot_q4_0_q8_0_x4_avx2(int64_t n, const void *x, const void *const y[4], float out[4]) { dot_q_0_x4_avx2(n, x, 4, y, out); }
+AVX2 void ck_dot_q5_0_q8_0_x4_avx2(int64_t n, const void *x, const void *const y[4], float out[4]) { dot_q_0_x4_avx2(n, x, 5, y, out); }
+AVX2 void ck_dot_q8_0_q8_0_x4_avx2(int64_t n, const void *x, const void *const y[4], float out[4]) { dot_q_0_x4_avx2(n, x, 8, y, out); }
 
 // Sum of n floats with eight independent accumulators: a read-bandwidth probe, not an exact sum.
 AVX2 double ck_sum_f32_avx2(const float *x, int64_t n) {

@@ -142,8 +142,23 @@ extension InferenceContext {
             logitSlots[k] = firstSlot + outputs
             outputs += 1
         }
-        if outputs > 0 { matmul(model.output, b.xb, outputs, logitsBuffer + firstSlot * c.vocabulary) }
+        if outputs > 0 { head(b.xb, outputs, logitsBuffer + firstSlot * c.vocabulary) }
         return outputs
+    }
+
+    /// logits (n, vocab) = LM head · x (n, n_embd), over the first `headRows` rows when set.
+    private func head(_ x: UnsafePointer<Float>, _ n: Int, _ logits: UnsafeMutablePointer<Float>) {
+        let v = model.config.vocabulary
+        guard let h = headRows, h < v else { return matmul(model.output, x, n, logits) }
+        var sub = model.output.raw
+        sub.rows = Int64(h)
+        ck_matmul(pool.raw, &sub, x, Int64(n), logits, arithmetic.raw, buffers.qbuf)
+        // The product packed the rows with stride h; spread them to stride vocab, last row first (no
+        // row's destination overlaps a row still to move), and mask the rest of each row.
+        for k in stride(from: n - 1, through: 0, by: -1) {
+            if k > 0 { (logits + k * v).update(from: logits + k * h, count: h) }
+            (logits + k * v + h).update(repeating: -.infinity, count: v - h)
+        }
     }
 
     /// The final norm and the LM head applied to one residual-stream vector (the logit lens), with
@@ -156,7 +171,7 @@ extension InferenceContext {
         hidden.withUnsafeBufferPointer { h in
             ck_rmsnorm(h.baseAddress!, model.outputNorm, buffers.xb, Int64(c.embedding), c.rmsEpsilon)
         }
-        out.withUnsafeMutableBufferPointer { matmul(model.output, buffers.xb, 1, $0.baseAddress!) }
+        out.withUnsafeMutableBufferPointer { head(buffers.xb, 1, $0.baseAddress!) }
         return out
     }
 

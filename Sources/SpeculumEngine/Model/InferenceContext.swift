@@ -37,6 +37,12 @@ public final class InferenceContext {
     public let capacity: Int      // KV slots
     public let maxBatch: Int
     public var arithmetic: Arithmetic
+    /// Compute the LM head over the first `headRows` rows only (a draft model's vocabulary subset);
+    /// the other logits are −∞. In a byte-level BPE vocabulary the first ids are the earliest merges,
+    /// the most frequent pieces, and the head is a large share of a small model's bytes per step.
+    public var headRows: Int? {
+        didSet { if let h = headRows { headRows = max(1, min(h, model.config.vocabulary)) } }
+    }
     public let pool: ComputePool
     let cache: KVCache
     let buffers: ForwardBuffers

@@ -52,11 +52,12 @@ public enum EngineBenchmark {
     /// One measurement pass. `tokens` supplies realistic ids (cycled as needed).
     public static func run(_ loaded: LoadedModel, tokens: [TokenID], arithmetic: Arithmetic, pool: ComputePool,
                            promptLengths: [Int] = [64, 512], decodeTokens: Int = 128, verifyPrefix: Int = 256,
-                           verifySizes: [Int] = [1, 2, 4, 8, 16, 32]) throws -> EngineMeasurement {
+                           verifySizes: [Int] = [1, 2, 4, 8, 16, 32], headRows: Int? = nil) throws -> EngineMeasurement {
         func ids(_ n: Int, from start: Int = 0) -> [TokenID] { (0..<n).map { tokens[(start + $0) % tokens.count] } }
         let maxPrompt = promptLengths.max() ?? 64
         let ctx = InferenceContext(model: loaded.model, capacity: max(maxPrompt, verifyPrefix + 64, 64 + decodeTokens) + 8,
                                    maxBatch: max(maxPrompt, 32), arithmetic: arithmetic, pool: pool)
+        ctx.headRows = headRows
         var m = EngineMeasurement(model: loaded.path, threads: pool.threads,
                                   arithmetic: arithmetic == .exact ? "exact" : "q8-activations")
         for n in promptLengths {

@@ -9,6 +9,11 @@ public final class ModelPair {
     public let draftName: String
     /// Draft proposals are limited to ids below this (see `checkVocabularies`).
     public private(set) var proposalLimit = Int.max
+    /// The draft's LM head covers only the first N ids (nil: all). Its q is then renormalised over
+    /// them, which R1/R2/R3 take as they are: verification stays exact.
+    public var draftHeadRows: Int? {
+        didSet { draftContext?.headRows = draftHeadRows }
+    }
 
     public init(target name: String, draft draftName: String, capacity: Int, arithmetic: Arithmetic, pool: ComputePool) throws {
         target = try LoadedModel(name)
@@ -25,6 +30,7 @@ public final class ModelPair {
         draft = d
         draftContext = InferenceContext(model: d.model, capacity: targetContext.capacity,
                                         arithmetic: targetContext.arithmetic, pool: targetContext.pool)
+        draftContext?.headRows = draftHeadRows
     }
 
     /// A decoder over this pair (loading the draft if `drafter` needs it).
@@ -35,7 +41,7 @@ public final class ModelPair {
         let d = try SpeculativeDecoder(target: targetContext, draft: draftContext, targetSettings: settings,
                                        draftSettings: draftSettings, draftMode: draftMode,
                                        drafter: drafter, endOfGeneration: target.tokenizer.vocabulary.endOfGeneration)
-        d.environment.proposalLimit = proposalLimit
+        d.environment.proposalLimit = min(proposalLimit, draftHeadRows ?? Int.max)
         return d
     }
 
