@@ -38,7 +38,7 @@ extension PlaygroundEngine {
                 let target = try decoder.borrowTarget { try LogitLens.compute(state: $0, tokens: committed, position: position - 1) }
                 let draft = try decoder.environment.draft.map { try LogitLens.compute(state: $0, tokens: committed, position: position - 1) }
                 return .lens(AnalysisView.Lens(position: index, tokenText: tok.pieceText(committed[position]),
-                                               target: rows(target, tok), draft: draft.map { rows($0, tok) }))
+                                               target: PositionAnalysis.LensRow.rows(target, tokenizer: tok), draft: draft.map { PositionAnalysis.LensRow.rows($0, tokenizer: tok) }))
             }
             let keys = try vocabularyKeys()
             var query = committed[position]
@@ -63,7 +63,7 @@ extension PlaygroundEngine {
             return .neighbourhood(AnalysisView.Neighbourhood(
                 position: index, query: PositionAnalysis.Ranked(token: query, text: tok.pieceText(query), p: p.p(query)),
                 queryRank: p.rank(of: query) ?? p.tokens.count + 1,
-                neighbours: near.map { PositionAnalysis.Neighbour(token: $0.token, text: tok.pieceText($0.token), cosine: $0.cosine, p: $0.p, rank: $0.rank) },
+                neighbours: near.map { PositionAnalysis.Neighbour($0, tokenizer: tok) },
                 biasMiddleShare: bias.middleShare, biasRandomShare: bias.randomShare, biasNeighbourK: bias.neighbourK,
                 keys: PositionAnalysis.KeysInfo(precision: keys.precision.rawValue, rows: keys.rows, megabytes: Double(keys.bytes) / 1_048_576,
                                                 preparationMs: Double(keys.preparationNs) / 1e6, queryMs: [queryMs], queryMedianMs: queryMs)))
@@ -78,12 +78,5 @@ extension PlaygroundEngine {
         keys = k
         snapshot.message = nil
         return k
-    }
-
-    private func rows(_ lens: LogitLens, _ tok: any Tokenizer) -> [PositionAnalysis.LensRow] {
-        lens.blocks.enumerated().map { i, top in
-            PositionAnalysis.LensRow(block: i + 1, top: top.map { PositionAnalysis.Ranked(token: $0.token, text: tok.pieceText($0.token), p: $0.p) },
-                                     entropy: lens.entropies[i])
-        }
     }
 }

@@ -110,14 +110,8 @@ extension PartialTokenAnalysis {
 
         // Healing: back off the last token; keep the tokens that start with its bytes.
         let last = promptTokens[promptTokens.count - 1]
-        let lastBytes = tokenizer.bytes(of: last, special: false)
-        let backP = try next(after: Array(promptTokens.dropLast()))
-        var kept: [Double] = Array(repeating: 0, count: usable)
-        var healedMass = 0.0
-        for t in 0..<usable where backP[t] > 0 && tokenizer.bytes(of: t, special: false).starts(with: lastBytes) {
-            kept[t] = backP[t]
-            healedMass += backP[t]
-        }
+        let (backP, kept) = try backedOff(promptTokens, state: state, tokenizer: tokenizer)
+        let healedMass = kept.reduce(0, +)
         let healed = topEntries(kept, top).filter { kept[$0] > 0 }.map { entry($0, kept[$0] / healedMass) }
 
         // Covers.
@@ -218,13 +212,21 @@ extension PartialTokenAnalysis {
     /// and how many characters of the healed token's text the prompt already shows.
     public static func heal(_ prompt: [TokenID], state: ModelState, tokenizer: any Tokenizer) throws -> (tokens: [TokenID], shownCharacters: Int) {
         guard prompt.count >= 2 else { return (prompt, 0) }
-        let last = prompt[prompt.count - 1]
-        let lastBytes = tokenizer.bytes(of: last, special: false)
+        let lastBytes = tokenizer.bytes(of: prompt[prompt.count - 1], special: false)
         guard !lastBytes.isEmpty else { return (prompt, 0) }
+        let (_, kept) = try backedOff(prompt, state: state, tokenizer: tokenizer)
+        let best = topEntries(kept, 1)[0]   // the last token itself always qualifies
+        return (Array(prompt.dropLast()) + [best], String(decoding: lastBytes, as: UTF8.self).count)
+    }
+
+    /// The healing constraint: the distribution after `prompt` without its last token, and the same
+    /// with every token that does not start with the last token's bytes set to 0 (not renormalised).
+    static func backedOff(_ prompt: [TokenID], state: ModelState, tokenizer: any Tokenizer) throws -> (p: [Double], kept: [Double]) {
+        let lastBytes = tokenizer.bytes(of: prompt[prompt.count - 1], special: false)
         try state.sync(to: Array(prompt.dropLast()), logitsForLast: true)
         let p = softmax(state.context.logits(0), limit: tokenizer.vocabulary.count)
-        var best = last
-        for t in 0..<p.count where p[t] > p[best] && tokenizer.bytes(of: t, special: false).starts(with: lastBytes) { best = t }
-        return (Array(prompt.dropLast()) + [best], String(decoding: lastBytes, as: UTF8.self).count)
+        var kept = [Double](repeating: 0, count: p.count)
+        for t in 0..<p.count where p[t] > 0 && tokenizer.bytes(of: t, special: false).starts(with: lastBytes) { kept[t] = p[t] }
+        return (p, kept)
     }
 }

@@ -88,6 +88,22 @@ public struct PositionAnalysis: Sendable, Codable {
     public var keys: KeysInfo
 }
 
+extension PositionAnalysis.LensRow {
+    /// A lens's rows with token texts.
+    public static func rows(_ lens: LogitLens, tokenizer: any Tokenizer) -> [Self] {
+        lens.blocks.enumerated().map { i, top in
+            Self(block: i + 1, top: top.map { .init(token: $0.token, text: tokenizer.pieceText($0.token), p: $0.p) },
+                 entropy: lens.entropies[i])
+        }
+    }
+}
+
+extension PositionAnalysis.Neighbour {
+    public init(_ n: KeyNeighbour, tokenizer: any Tokenizer) {
+        self.init(token: n.token, text: tokenizer.pieceText(n.token), cosine: n.cosine, p: n.p, rank: n.rank)
+    }
+}
+
 extension PositionAnalysis {
     public struct Options: Sendable {
         public var neighbours = 10
@@ -132,9 +148,7 @@ extension PositionAnalysis {
         func lens(_ model: TransformerModel, _ ctx: InferenceContext) throws -> [LensRow] {
             let l = try LogitLens.compute(model: model, tokens: seen, position: position, topK: options.lensTop,
                                           arithmetic: ctx.arithmetic, pool: ctx.pool)
-            return l.blocks.enumerated().map { i, top in
-                LensRow(block: i + 1, top: top.map { ranked($0.token, $0.p) }, entropy: l.entropies[i])
-            }
+            return LensRow.rows(l, tokenizer: tokenizer)
         }
         let targetLens = try lens(target.context.model, target.context)
         let draftLens = try draft.map { try lens($0.context.model, $0.context) }
@@ -149,7 +163,7 @@ extension PositionAnalysis {
             promptTokens: tokens.count, position: position, positionText: tokenizer.pieceText(tokens[position]),
             next: p.top(10).map { ranked($0.token, $0.p) }, entropy: p.entropy, probabilityMargin: p.probabilityMargin,
             logitMargin: margin, query: ranked(query, p.p(query)),
-            neighbours: near.map { Neighbour(token: $0.token, text: tokenizer.pieceText($0.token), cosine: $0.cosine, p: $0.p, rank: $0.rank) },
+            neighbours: near.map { Neighbour($0, tokenizer: tokenizer) },
             bias: bias.rows.map { BiasRow(rank: $0.rank, token: $0.token, text: tokenizer.pieceText($0.token), p: $0.p,
                                           neighbourOf: $0.neighbourOf, cosine: $0.cosine) },
             biasMiddleShare: bias.middleShare, biasRandomShare: bias.randomShare, biasExpectedShare: bias.expectedShare,
