@@ -10,6 +10,16 @@
 
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
 
+// f16 → f32 for a block scale. _cvtsh_ss compiles to vpinsrw into whatever register the compiler
+// picks, often the loop's accumulator: every block then waits for the previous block's FMA, and the
+// Q8_0 dot product ran at half speed (4.4 → 2.2 ns a block measured). vmovd from a general register
+// zero-extends, so each conversion stands alone; the asm keeps the compiler from folding it back.
+AVX2 static inline float f16_to_f32(uint16_t h) {
+    __m128i v;
+    __asm__("vmovd %1, %0" : "=x"(v) : "r"((uint32_t)h));
+    return _mm_cvtss_f32(_mm_cvtph_ps(v));
+}
+
 AVX2 static inline float hsum_float_8(__m256 x) {
     __m128 res = _mm256_extractf128_ps(x, 1);
     res = _mm_add_ps(res, _mm256_castps256_ps128(x));
@@ -86,7 +96,7 @@ AVX2 float ck_dot_q8_0_q8_0_avx2(int64_t n, const void *vx, const void *vy) {
     const ck_block_q8_0 *x = vx, *y = vy;
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / CK_QK; i++) {
-        const __m256 d = _mm256_set1_ps(_cvtsh_ss(x[i].d) * _cvtsh_ss(y[i].d));
+        const __m256 d = _mm256_set1_ps(f16_to_f32(x[i].d) * f16_to_f32(y[i].d));
         const __m256 q = mul_sum_i8_pairs_float(_mm256_loadu_si256((const __m256i *)x[i].qs), _mm256_loadu_si256((const __m256i *)y[i].qs));
         acc = _mm256_fmadd_ps(d, q, acc);
     }
@@ -98,7 +108,7 @@ AVX2 float ck_dot_q4_0_q8_0_avx2(int64_t n, const void *vx, const void *vy) {
     const ck_block_q8_0 *y = vy;
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / CK_QK; i++) {
-        const __m256 d = _mm256_set1_ps(_cvtsh_ss(x[i].d) * _cvtsh_ss(y[i].d));
+        const __m256 d = _mm256_set1_ps(f16_to_f32(x[i].d) * f16_to_f32(y[i].d));
         const __m256i qx = _mm256_sub_epi8(bytes_from_nibbles_32(x[i].qs), _mm256_set1_epi8(8));
         const __m256 q = mul_sum_i8_pairs_float(qx, _mm256_loadu_si256((const __m256i *)y[i].qs));
         acc = _mm256_fmadd_ps(d, q, acc);
@@ -111,7 +121,7 @@ AVX2 float ck_dot_q5_0_q8_0_avx2(int64_t n, const void *vx, const void *vy) {
     const ck_block_q8_0 *y = vy;
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / CK_QK; i++) {
-        const __m256 d = _mm256_set1_ps(_cvtsh_ss(x[i].d) * _cvtsh_ss(y[i].d));
+        const __m256 d = _mm256_set1_ps(f16_to_f32(x[i].d) * f16_to_f32(y[i].d));
         __m256i qx = bytes_from_nibbles_32(x[i].qs);
         // (nibble | bit·16) − 16: where the bit is clear, nibble − 16 = nibble | 0xF0 as a signed byte.
         const __m256i hi = _mm256_andnot_si256(bytes_from_bits_32(x[i].qh), _mm256_set1_epi8((char)0xF0));
@@ -161,8 +171,8 @@ __attribute__((always_inline)) AVX2 static inline float dot_q45_K_avx2(int64_t n
         const ck_block_q5_K *x5 = (const void *)(xb + i * stride);
         const uint8_t *q = five ? x5->qs : x4->qs;
         const int8_t *a = y[i].qs;
-        const float d = y[i].d * _cvtsh_ss(five ? x5->d : x4->d);
-        const float dmin = -y[i].d * _cvtsh_ss(five ? x5->dmin : x4->dmin);
+        const float d = y[i].d * f16_to_f32(five ? x5->d : x4->d);
+        const float dmin = -y[i].d * f16_to_f32(five ? x5->dmin : x4->dmin);
         uint32_t utmp[4];
         unpack_scales_k4(five ? x5->scales : x4->scales, utmp);
         // lanes 0–7: scales, 8–15: mins (as i16)
@@ -219,7 +229,7 @@ AVX2 float ck_dot_q6_K_q8_K_avx2(int64_t n, const void *vx, const void *vy) {
     const __m256i m32s = _mm256_set1_epi8(32);
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / CK_QK_K; i++) {
-        const float d = _cvtsh_ss(x[i].d) * y[i].d;
+        const float d = f16_to_f32(x[i].d) * y[i].d;
         const uint8_t *ql = x[i].ql, *qh = x[i].qh;
         const int8_t *a = y[i].qs, *sc = x[i].scales;
         __m256i sumi = _mm256_setzero_si256();
@@ -255,7 +265,7 @@ __attribute__((always_inline)) AVX2 static inline void dot_q45_K_x4_avx2(int64_t
         const ck_block_q4_K *x4 = (const void *)(xb + i * stride);
         const ck_block_q5_K *x5 = (const void *)(xb + i * stride);
         const uint8_t *q = five ? x5->qs : x4->qs;
-        const float xd = _cvtsh_ss(five ? x5->d : x4->d), xdmin = _cvtsh_ss(five ? x5->dmin : x4->dmin);
+        const float xd = f16_to_f32(five ? x5->d : x4->d), xdmin = f16_to_f32(five ? x5->dmin : x4->dmin);
         uint32_t utmp[4];
         unpack_scales_k4(five ? x5->scales : x4->scales, utmp);
         const __m256i mins_and_scales = _mm256_cvtepu8_epi16(_mm_set_epi32((int)utmp[3], (int)utmp[2], (int)utmp[1], (int)utmp[0]));
@@ -308,7 +318,7 @@ AVX2 void ck_dot_q6_K_q8_K_x4_avx2(int64_t n, const void *vx, const void *const 
     const __m256i m32s = _mm256_set1_epi8(32);
     __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
     for (int64_t i = 0; i < n / CK_QK_K; i++) {
-        const float xd = _cvtsh_ss(x[i].d);
+        const float xd = f16_to_f32(x[i].d);
         const uint8_t *ql = x[i].ql, *qh = x[i].qh;
         const int8_t *sc = x[i].scales;
         __m256i sumi[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
@@ -342,20 +352,20 @@ __attribute__((always_inline)) AVX2 static inline void dot_q_0_x4_avx2(int64_t n
         float xd;
         if (kind == 4) {
             const ck_block_q4_0 *x = (const ck_block_q4_0 *)vx + i;
-            xd = _cvtsh_ss(x->d);
+            xd = f16_to_f32(x->d);
             qx = _mm256_sub_epi8(bytes_from_nibbles_32(x->qs), _mm256_set1_epi8(8));
         } else if (kind == 5) {
             const ck_block_q5_0 *x = (const ck_block_q5_0 *)vx + i;
-            xd = _cvtsh_ss(x->d);
+            xd = f16_to_f32(x->d);
             qx = _mm256_or_si256(bytes_from_nibbles_32(x->qs), _mm256_andnot_si256(bytes_from_bits_32(x->qh), _mm256_set1_epi8((char)0xF0)));
         } else {
             const ck_block_q8_0 *x = (const ck_block_q8_0 *)vx + i;
-            xd = _cvtsh_ss(x->d);
+            xd = f16_to_f32(x->d);
             qx = _mm256_loadu_si256((const __m256i *)x->qs);
         }
         const __m256i ax = _mm256_sign_epi8(qx, qx);   // as mul_sum_i8_pairs_float, split at the row
         for (int r = 0; r < 4; r++) {
-            const __m256 d = _mm256_set1_ps(xd * _cvtsh_ss(y[r][i].d));
+            const __m256 d = _mm256_set1_ps(xd * f16_to_f32(y[r][i].d));
             const __m256i sy = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)y[r][i].qs), qx);
             const __m256i dot = _mm256_madd_epi16(_mm256_maddubs_epi16(ax, sy), _mm256_set1_epi16(1));
             acc[r] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot), acc[r]);
