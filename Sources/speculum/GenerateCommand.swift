@@ -9,7 +9,7 @@ struct GenerateCommand: ParsableCommand {
         discussion: """
             Stops at an end-of-generation token the model declares, at a --stop string, or after --max-tokens. \
             Strategies: \(StrategyCatalog.entries.map { "\($0.name) (\($0.title))" }.joined(separator: ", ")). \
-            Their settings go in --set KEY=VALUE; `speculum strategies` lists them. After the text, a one-paragraph \
+            Their settings go in --set KEY=VALUE; `speculum strategies` lists them and their meaning. After the text, a one-paragraph \
             summary goes to standard error (acceptance rate, mean accepted length, time split).
             """)
 

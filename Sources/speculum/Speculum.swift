@@ -11,7 +11,7 @@ struct Speculum: ParsableCommand {
             GGUF file. The cache is $SPECULUM_MODELS, else ~/.cache/speculum/models.
             """,
         subcommands: [PlayCommand.self, ModelsCommand.self, InspectCommand.self, TokenizeCommand.self, GenerateCommand.self,
-                      PerplexityCommand.self, BenchCommand.self, ReplayCommand.self, AnalyzeCommand.self],
+                      PerplexityCommand.self, BenchCommand.self, ReplayCommand.self, AnalyzeCommand.self, StrategiesCommand.self, TuneCommand.self],
         defaultSubcommand: PlayCommand.self
     )
 }

@@ -122,27 +122,31 @@ func quantizeActivations(_ x: [Float], type: Int32) -> [UInt8] {
         #expect(abs(ck_dot_f32(1000, a, b) - ck_dot_f32_ref(1000, a, b)) < 1e-4)
     }
 
-    /// The four-row kernels give, bitwise, what the one-row kernel gives for each row.
+    /// The two-, three- and four-row kernels give, bitwise, what the one-row kernel gives for each row.
     @Test(arguments: [Int32(CK_Q4_K), Int32(CK_Q5_K), Int32(CK_Q6_K), Int32(CK_Q4_0), Int32(CK_Q5_0), Int32(CK_Q8_0)])
-    func fourRowKernelsEqualTheOneRowKernelBitwise(_ type: Int32) throws {
-        let dot4 = try #require(ck_vec_dot_x4_kernel(type), "AVX2 machines have a four-row kernel for type \(type)")
+    func multiRowKernelsEqualTheOneRowKernelBitwise(_ type: Int32) throws {
         var rng = SplitMix64(seed: UInt64(type) &+ 7)
-        for n in [256, 1536, 8960] where n % Int(ck_block_size(type)) == 0 {
-            let w = randomRow(type: type, n: n, rng: &rng)
-            let rows = (0..<4).map { _ in quantizeActivations((0..<n).map { _ in Float.random(in: -3...3, using: &rng) }, type: ck_vec_dot_type(type)) }
-            var out = [Float](repeating: 0, count: 4)
-            w.withUnsafeBytes { wb in
-                rows[0].withUnsafeBytes { r0 in rows[1].withUnsafeBytes { r1 in rows[2].withUnsafeBytes { r2 in rows[3].withUnsafeBytes { r3 in
-                    let xs: [UnsafeRawPointer?] = [r0.baseAddress, r1.baseAddress, r2.baseAddress, r3.baseAddress]
-                    xs.withUnsafeBufferPointer { dot4(Int64(n), wb.baseAddress, $0.baseAddress, &out) }
-                } } } }
-            }
-            for r in 0..<4 {
-                let one = w.withUnsafeBytes { wb in rows[r].withUnsafeBytes { ck_vec_dot(type, Int64(n), wb.baseAddress, $0.baseAddress) } }
-                #expect(out[r].bitPattern == one.bitPattern, "type \(type) n \(n) row \(r): \(out[r]) vs \(one)")
+        for count in 2...4 {
+            let dot = try #require(ck_vec_dot_rows_kernel(type, Int32(count)), "AVX2 machines have a \(count)-row kernel for type \(type)")
+            for n in [256, 1536, 8960] where n % Int(ck_block_size(type)) == 0 {
+                let w = randomRow(type: type, n: n, rng: &rng)
+                let rows = (0..<count).map { _ in quantizeActivations((0..<n).map { _ in Float.random(in: -3...3, using: &rng) }, type: ck_vec_dot_type(type)) }
+                var out = [Float](repeating: 0, count: 4)
+                let pointers = rows.map { r in r.withUnsafeBytes { UnsafeMutableRawPointer.allocate(byteCount: $0.count, alignment: 16) } }
+                defer { pointers.forEach { $0.deallocate() } }
+                for (p, r) in zip(pointers, rows) { r.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
+                w.withUnsafeBytes { wb in
+                    let xs: [UnsafeRawPointer?] = pointers.map { UnsafeRawPointer($0) }
+                    xs.withUnsafeBufferPointer { dot(Int64(n), wb.baseAddress, $0.baseAddress, &out) }
+                }
+                for r in 0..<count {
+                    let one = w.withUnsafeBytes { wb in rows[r].withUnsafeBytes { ck_vec_dot(type, Int64(n), wb.baseAddress, $0.baseAddress) } }
+                    #expect(out[r].bitPattern == one.bitPattern, "type \(type) n \(n) rows \(count) row \(r): \(out[r]) vs \(one)")
+                }
             }
         }
-        // (In scalar mode ck_vec_dot_x4_kernel returns NULL; not switched here: tests run in parallel.)
+        #expect(ck_vec_dot_rows_kernel(type, 1) == nil && ck_vec_dot_rows_kernel(type, 5) == nil)
+        // (In scalar mode ck_vec_dot_rows_kernel returns NULL; not switched here: tests run in parallel.)
     }
 
     @Test(arguments: golden.filter { $0.name.contains(".gguf:") })

@@ -42,11 +42,11 @@ float ck_vec_dot(int type, int64_t n, const void *w, const void *x);
 typedef float (*ck_vec_dot_fn)(int64_t n, const void *w, const void *x);
 // The dispatched kernel of ck_vec_dot for one type, to call in a loop without re-dispatching.
 ck_vec_dot_fn ck_vec_dot_kernel(int type);
-// One weight row against four activation rows at once (the weight block unpacked once), for the types
-// that have such a kernel; NULL otherwise and in scalar mode. out[r] is bitwise ck_vec_dot of row r:
-// the one-row kernel's operations in its order, so batching never changes a result.
-typedef void (*ck_vec_dot_x4_fn)(int64_t n, const void *w, const void *const x[4], float out[4]);
-ck_vec_dot_x4_fn ck_vec_dot_x4_kernel(int type);
+// One weight row against `rows` = 2, 3 or 4 activation rows at once (the weight block unpacked once),
+// for the types that have such a kernel; NULL otherwise and in scalar mode. out[r] is bitwise
+// ck_vec_dot of row r: the one-row kernel's operations in its order, so batching never changes a result.
+typedef void (*ck_vec_dot_rows_fn)(int64_t n, const void *w, const void *const x[], float out[]);
+ck_vec_dot_rows_fn ck_vec_dot_rows_kernel(int type, int rows);
 // f32 · f32 in a fixed order (the SIMD version's order is fixed too, so results never depend on context).
 float ck_dot_f32_ref(int64_t n, const float *a, const float *b);
 float ck_dot_f32(int64_t n, const float *a, const float *b);

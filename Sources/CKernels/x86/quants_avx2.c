@@ -249,18 +249,18 @@ AVX2 float ck_dot_q6_K_q8_K_avx2(int64_t n, const void *vx, const void *vy) {
     return hsum_float_8(acc);
 }
 
-// ---- four activation rows at once ------------------------------------------------------------------
-// The weight block is loaded and unpacked once for four activation rows (verification batches), and
+// ---- two to four activation rows at once -------------------------------------------------------------
+// The weight block is loaded and unpacked once for R = 2…4 activation rows (verification batches), and
 // each row's sums are formed by exactly the operations, in exactly the order, of the one-row kernel
 // above: out[r] is bitwise what the one-row kernel gives for row r, so a row's result never depends
 // on the batch it is in (tests check this bitwise).
 
-__attribute__((always_inline)) AVX2 static inline void dot_q45_K_x4_avx2(int64_t n, const uint8_t *xb, size_t stride, const int five,
-                                                                          const void *const yv[4], float out[4]) {
-    const ck_block_q8_K *y[4] = {yv[0], yv[1], yv[2], yv[3]};
+__attribute__((always_inline)) AVX2 static inline void dot_q45_K_rows_avx2(int64_t n, const uint8_t *xb, size_t stride, const int five,
+                                                                            const int R, const void *const yv[], float out[]) {
+    const ck_block_q8_K *y[4];
     __m256 acc[4];
     __m128 acc_m[4];
-    for (int r = 0; r < 4; r++) { acc[r] = _mm256_setzero_ps(); acc_m[r] = _mm_setzero_ps(); }
+    for (int r = 0; r < R; r++) { y[r] = yv[r]; acc[r] = _mm256_setzero_ps(); acc_m[r] = _mm_setzero_ps(); }
     for (int64_t i = 0; i < n / CK_QK_K; i++) {
         const ck_block_q4_K *x4 = (const void *)(xb + i * stride);
         const ck_block_q5_K *x5 = (const void *)(xb + i * stride);
@@ -270,7 +270,7 @@ __attribute__((always_inline)) AVX2 static inline void dot_q45_K_x4_avx2(int64_t
         unpack_scales_k4(five ? x5->scales : x4->scales, utmp);
         const __m256i mins_and_scales = _mm256_cvtepu8_epi16(_mm_set_epi32((int)utmp[3], (int)utmp[2], (int)utmp[1], (int)utmp[0]));
         const __m128i mins = _mm256_extracti128_si256(mins_and_scales, 1);
-        for (int r = 0; r < 4; r++) {
+        for (int r = 0; r < R; r++) {
             const __m256i q8sums = _mm256_loadu_si256((const __m256i *)y[r][i].bsums);
             const __m128i q8s = _mm_hadd_epi16(_mm256_extracti128_si256(q8sums, 0), _mm256_extracti128_si256(q8sums, 1));
             const float dmin = -y[r][i].d * xdmin;
@@ -285,68 +285,75 @@ __attribute__((always_inline)) AVX2 static inline void dot_q45_K_x4_avx2(int64_t
             unpack_q45_K_chunk(q, hbits, c, five, &lo, &hi);
             const __m256i scale_l = _mm256_shuffle_epi8(scales, broadcast_lane(2 * c));
             const __m256i scale_h = _mm256_shuffle_epi8(scales, broadcast_lane(2 * c + 1));
-            for (int r = 0; r < 4; r++) {
+            for (int r = 0; r < R; r++) {
                 const int8_t *a = y[r][i].qs + 64 * c;
                 const __m256i plo = _mm256_madd_epi16(scale_l, _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)a)));
                 const __m256i phi = _mm256_madd_epi16(scale_h, _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(a + 32))));
                 sumi[r] = _mm256_add_epi32(sumi[r], _mm256_add_epi32(plo, phi));
             }
         }
-        for (int r = 0; r < 4; r++) {
+        for (int r = 0; r < R; r++) {
             const float d = y[r][i].d * xd;
             acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi[r]), acc[r]);
         }
     }
-    for (int r = 0; r < 4; r++) {
+    for (int r = 0; r < R; r++) {
         __m128 m = _mm_add_ps(acc_m[r], _mm_movehl_ps(acc_m[r], acc_m[r]));
         m = _mm_add_ss(m, _mm_movehdup_ps(m));
         out[r] = hsum_float_8(acc[r]) + _mm_cvtss_f32(m);
     }
 }
 
-AVX2 void ck_dot_q4_K_q8_K_x4_avx2(int64_t n, const void *x, const void *const y[4], float out[4]) {
-    dot_q45_K_x4_avx2(n, x, sizeof(ck_block_q4_K), 0, y, out);
-}
+#define ROWS_VARIANTS(name, call)                                                                          \
+    AVX2 void name##_x2_avx2(int64_t n, const void *x, const void *const y[], float out[]) { call(2); } \
+    AVX2 void name##_x3_avx2(int64_t n, const void *x, const void *const y[], float out[]) { call(3); } \
+    AVX2 void name##_x4_avx2(int64_t n, const void *x, const void *const y[], float out[]) { call(4); }
+#define Q4_K_ROWS(R) dot_q45_K_rows_avx2(n, x, sizeof(ck_block_q4_K), 0, R, y, out)
+#define Q5_K_ROWS(R) dot_q45_K_rows_avx2(n, x, sizeof(ck_block_q5_K), 1, R, y, out)
+ROWS_VARIANTS(ck_dot_q4_K_q8_K, Q4_K_ROWS)
+ROWS_VARIANTS(ck_dot_q5_K_q8_K, Q5_K_ROWS)
 
-AVX2 void ck_dot_q5_K_q8_K_x4_avx2(int64_t n, const void *x, const void *const y[4], float out[4]) {
-    dot_q45_K_x4_avx2(n, x, sizeof(ck_block_q5_K), 1, y, out);
-}
-
-AVX2 void ck_dot_q6_K_q8_K_x4_avx2(int64_t n, const void *vx, const void *const yv[4], float out[4]) {
+__attribute__((always_inline)) AVX2 static inline void dot_q6_K_rows_avx2(int64_t n, const void *vx, const int R, const void *const yv[], float out[]) {
     const ck_block_q6_K *x = vx;
-    const ck_block_q8_K *y[4] = {yv[0], yv[1], yv[2], yv[3]};
+    const ck_block_q8_K *y[4];
     const __m256i m32s = _mm256_set1_epi8(32);
-    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    __m256 acc[4];
+    for (int r = 0; r < R; r++) { y[r] = yv[r]; acc[r] = _mm256_setzero_ps(); }
     for (int64_t i = 0; i < n / CK_QK_K; i++) {
         const float xd = f16_to_f32(x[i].d);
         const uint8_t *ql = x[i].ql, *qh = x[i].qh;
         const int8_t *sc = x[i].scales;
-        __m256i sumi[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+        __m256i sumi[4];
+        for (int r = 0; r < R; r++) sumi[r] = _mm256_setzero_si256();
         for (int h = 0; h < 2; h++, ql += 64, qh += 32, sc += 8) {
             __m256i qs[4];
             unpack_q6_K_half(ql, qh, qs);
             for (int k = 0; k < 4; k++) {
                 const __m256i scale = _mm256_set_m128i(_mm_set1_epi16(sc[2 * k + 1]), _mm_set1_epi16(sc[2 * k]));
-                for (int r = 0; r < 4; r++) {
+                for (int r = 0; r < R; r++) {
                     const __m256i a8 = _mm256_loadu_si256((const __m256i *)(y[r][i].qs + 128 * h + 32 * k));
                     const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(qs[k], a8), _mm256_maddubs_epi16(m32s, a8));
                     sumi[r] = _mm256_add_epi32(sumi[r], _mm256_madd_epi16(scale, p));
                 }
             }
         }
-        for (int r = 0; r < 4; r++) {
+        for (int r = 0; r < R; r++) {
             const float d = xd * y[r][i].d;
             acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi[r]), acc[r]);
         }
     }
-    for (int r = 0; r < 4; r++) out[r] = hsum_float_8(acc[r]);
+    for (int r = 0; r < R; r++) out[r] = hsum_float_8(acc[r]);
 }
 
-// Q4_0 / Q5_0 / Q8_0 weights against four Q8_0 rows: the signed weight bytes and |w| are formed once.
-__attribute__((always_inline)) AVX2 static inline void dot_q_0_x4_avx2(int64_t n, const void *vx, const int kind,
-                                                                      const void *const yv[4], float out[4]) {
-    const ck_block_q8_0 *y[4] = {yv[0], yv[1], yv[2], yv[3]};
-    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+#define Q6_K_ROWS(R) dot_q6_K_rows_avx2(n, x, R, y, out)
+ROWS_VARIANTS(ck_dot_q6_K_q8_K, Q6_K_ROWS)
+
+// Q4_0 / Q5_0 / Q8_0 weights against R Q8_0 rows: the signed weight bytes and |w| are formed once.
+__attribute__((always_inline)) AVX2 static inline void dot_q_0_rows_avx2(int64_t n, const void *vx, const int kind, const int R,
+                                                                        const void *const yv[], float out[]) {
+    const ck_block_q8_0 *y[4];
+    __m256 acc[4];
+    for (int r = 0; r < R; r++) { y[r] = yv[r]; acc[r] = _mm256_setzero_ps(); }
     for (int64_t i = 0; i < n / CK_QK; i++) {
         __m256i qx;
         float xd;
@@ -364,19 +371,22 @@ __attribute__((always_inline)) AVX2 static inline void dot_q_0_x4_avx2(int64_t n
             qx = _mm256_loadu_si256((const __m256i *)x->qs);
         }
         const __m256i ax = _mm256_sign_epi8(qx, qx);   // as mul_sum_i8_pairs_float, split at the row
-        for (int r = 0; r < 4; r++) {
+        for (int r = 0; r < R; r++) {
             const __m256 d = _mm256_set1_ps(xd * f16_to_f32(y[r][i].d));
             const __m256i sy = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)y[r][i].qs), qx);
             const __m256i dot = _mm256_madd_epi16(_mm256_maddubs_epi16(ax, sy), _mm256_set1_epi16(1));
             acc[r] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot), acc[r]);
         }
     }
-    for (int r = 0; r < 4; r++) out[r] = hsum_float_8(acc[r]);
+    for (int r = 0; r < R; r++) out[r] = hsum_float_8(acc[r]);
 }
 
-AVX2 void ck_dot_q4_0_q8_0_x4_avx2(int64_t n, const void *x, const void *const y[4], float out[4]) { dot_q_0_x4_avx2(n, x, 4, y, out); }
-AVX2 void ck_dot_q5_0_q8_0_x4_avx2(int64_t n, const void *x, const void *const y[4], float out[4]) { dot_q_0_x4_avx2(n, x, 5, y, out); }
-AVX2 void ck_dot_q8_0_q8_0_x4_avx2(int64_t n, const void *x, const void *const y[4], float out[4]) { dot_q_0_x4_avx2(n, x, 8, y, out); }
+#define Q4_0_ROWS(R) dot_q_0_rows_avx2(n, x, 4, R, y, out)
+#define Q5_0_ROWS(R) dot_q_0_rows_avx2(n, x, 5, R, y, out)
+#define Q8_0_ROWS(R) dot_q_0_rows_avx2(n, x, 8, R, y, out)
+ROWS_VARIANTS(ck_dot_q4_0_q8_0, Q4_0_ROWS)
+ROWS_VARIANTS(ck_dot_q5_0_q8_0, Q5_0_ROWS)
+ROWS_VARIANTS(ck_dot_q8_0_q8_0, Q8_0_ROWS)
 
 // Sum of n floats with eight independent accumulators: a read-bandwidth probe, not an exact sum.
 AVX2 double ck_sum_f32_avx2(const float *x, int64_t n) {

@@ -12,11 +12,15 @@ float ck_dot_q4_K_q8_K_avx2(int64_t n, const void *x, const void *y);
 float ck_dot_q5_K_q8_K_avx2(int64_t n, const void *x, const void *y);
 float ck_dot_q6_K_q8_K_avx2(int64_t n, const void *x, const void *y);
 double ck_sum_f32_avx2(const float *x, int64_t n);
-// Four activation rows against one weight row; out[r] is bitwise the one-row kernel's result for row r.
-void ck_dot_q4_K_q8_K_x4_avx2(int64_t n, const void *x, const void *const y[4], float out[4]);
-void ck_dot_q5_K_q8_K_x4_avx2(int64_t n, const void *x, const void *const y[4], float out[4]);
-void ck_dot_q6_K_q8_K_x4_avx2(int64_t n, const void *x, const void *const y[4], float out[4]);
-void ck_dot_q4_0_q8_0_x4_avx2(int64_t n, const void *x, const void *const y[4], float out[4]);
-void ck_dot_q5_0_q8_0_x4_avx2(int64_t n, const void *x, const void *const y[4], float out[4]);
-void ck_dot_q8_0_q8_0_x4_avx2(int64_t n, const void *x, const void *const y[4], float out[4]);
+// R = 2, 3 or 4 activation rows against one weight row; out[r] is bitwise the one-row kernel's result for row r.
+#define CK_ROWS_DECL(name)                                                           \
+    void name##_x2_avx2(int64_t n, const void *x, const void *const y[], float out[]); \
+    void name##_x3_avx2(int64_t n, const void *x, const void *const y[], float out[]); \
+    void name##_x4_avx2(int64_t n, const void *x, const void *const y[], float out[]);
+CK_ROWS_DECL(ck_dot_q4_K_q8_K)
+CK_ROWS_DECL(ck_dot_q5_K_q8_K)
+CK_ROWS_DECL(ck_dot_q6_K_q8_K)
+CK_ROWS_DECL(ck_dot_q4_0_q8_0)
+CK_ROWS_DECL(ck_dot_q5_0_q8_0)
+CK_ROWS_DECL(ck_dot_q8_0_q8_0)
 #endif
