@@ -222,26 +222,38 @@ AVX2 static inline void unpack_q6_K_half(const uint8_t *ql, const uint8_t *qh, _
     qs[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bits2, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bitsH, 6), m2), 4));
 }
 
-// Q6_K: (q − 32)·a = q·a − 32·a, both with maddubs (q is unsigned 0..63), then × the 16-element scales.
+// Q6_K: Σ s·(q − 32)·a = Σ s·q·a − 32·Σ_j s_j·(Σ of the 16 a's of sub-block j). The first sum takes
+// maddubs (q is unsigned 0..63) and madd with the scale; the second is one madd of the 16 scales with
+// the activation block's bsums, per block rather than a second maddubs per 32 values (a third fewer
+// multiplies). Both are exact integers, so only the split across the 8 lanes differs from llama.cpp's.
+AVX2 static inline __m256i q6_K_offset_term(__m256i sc16, const int16_t *bsums) {
+    return _mm256_slli_epi32(_mm256_madd_epi16(sc16, _mm256_loadu_si256((const __m256i *)bsums)), 5);
+}
+
+// The madd operand for chunk k of a half whose 8 scales (as i16) fill both 128-bit lanes of `half`:
+// scale 2k in lanes 0–7 (elements 0–15 of the chunk), scale 2k + 1 in lanes 8–15 (elements 16–31).
+AVX2 static inline __m256i q6_K_chunk_scale(__m256i half, int k) {
+    const short lo = (short)(((4 * k + 1) << 8) | (4 * k)), hi = (short)(((4 * k + 3) << 8) | (4 * k + 2));
+    return _mm256_shuffle_epi8(half, _mm256_set_m128i(_mm_set1_epi16(hi), _mm_set1_epi16(lo)));
+}
+
 AVX2 float ck_dot_q6_K_q8_K_avx2(int64_t n, const void *vx, const void *vy) {
     const ck_block_q6_K *x = vx;
     const ck_block_q8_K *y = vy;
-    const __m256i m32s = _mm256_set1_epi8(32);
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / CK_QK_K; i++) {
         const float d = f16_to_f32(x[i].d) * y[i].d;
         const uint8_t *ql = x[i].ql, *qh = x[i].qh;
         const int8_t *a = y[i].qs, *sc = x[i].scales;
-        __m256i sumi = _mm256_setzero_si256();
-        for (int h = 0; h < 2; h++, ql += 64, qh += 32, a += 128, sc += 8) {
+        const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc));
+        __m256i sumi = _mm256_sub_epi32(_mm256_setzero_si256(), q6_K_offset_term(sc16, y[i].bsums));
+        for (int h = 0; h < 2; h++, ql += 64, qh += 32, a += 128) {
             __m256i qs[4];
             unpack_q6_K_half(ql, qh, qs);
+            const __m256i half = h ? _mm256_permute2x128_si256(sc16, sc16, 0x11) : _mm256_permute2x128_si256(sc16, sc16, 0x00);
             for (int k = 0; k < 4; k++) {
                 const __m256i a8 = _mm256_loadu_si256((const __m256i *)(a + 32 * k));
-                const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(qs[k], a8), _mm256_maddubs_epi16(m32s, a8));
-                // lanes 0–7 hold elements 0–15 (scale 2k), lanes 8–15 elements 16–31 (scale 2k + 1)
-                const __m256i scale = _mm256_set_m128i(_mm_set1_epi16(sc[2 * k + 1]), _mm_set1_epi16(sc[2 * k]));
-                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(scale, p));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(q6_K_chunk_scale(half, k), _mm256_maddubs_epi16(qs[k], a8)));
             }
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
@@ -316,24 +328,24 @@ ROWS_VARIANTS(ck_dot_q5_K_q8_K, Q5_K_ROWS)
 __attribute__((always_inline)) AVX2 static inline void dot_q6_K_rows_avx2(int64_t n, const void *vx, const int R, const void *const yv[], float out[]) {
     const ck_block_q6_K *x = vx;
     const ck_block_q8_K *y[4];
-    const __m256i m32s = _mm256_set1_epi8(32);
     __m256 acc[4];
     for (int r = 0; r < R; r++) { y[r] = yv[r]; acc[r] = _mm256_setzero_ps(); }
     for (int64_t i = 0; i < n / CK_QK_K; i++) {
         const float xd = f16_to_f32(x[i].d);
         const uint8_t *ql = x[i].ql, *qh = x[i].qh;
         const int8_t *sc = x[i].scales;
+        const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc));
         __m256i sumi[4];
-        for (int r = 0; r < R; r++) sumi[r] = _mm256_setzero_si256();
-        for (int h = 0; h < 2; h++, ql += 64, qh += 32, sc += 8) {
+        for (int r = 0; r < R; r++) sumi[r] = _mm256_sub_epi32(_mm256_setzero_si256(), q6_K_offset_term(sc16, y[r][i].bsums));
+        for (int h = 0; h < 2; h++, ql += 64, qh += 32) {
             __m256i qs[4];
             unpack_q6_K_half(ql, qh, qs);
+            const __m256i half = h ? _mm256_permute2x128_si256(sc16, sc16, 0x11) : _mm256_permute2x128_si256(sc16, sc16, 0x00);
             for (int k = 0; k < 4; k++) {
-                const __m256i scale = _mm256_set_m128i(_mm_set1_epi16(sc[2 * k + 1]), _mm_set1_epi16(sc[2 * k]));
+                const __m256i scale = q6_K_chunk_scale(half, k);
                 for (int r = 0; r < R; r++) {
                     const __m256i a8 = _mm256_loadu_si256((const __m256i *)(y[r][i].qs + 128 * h + 32 * k));
-                    const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(qs[k], a8), _mm256_maddubs_epi16(m32s, a8));
-                    sumi[r] = _mm256_add_epi32(sumi[r], _mm256_madd_epi16(scale, p));
+                    sumi[r] = _mm256_add_epi32(sumi[r], _mm256_madd_epi16(scale, _mm256_maddubs_epi16(qs[k], a8)));
                 }
             }
         }
