@@ -85,16 +85,7 @@ struct StrategyBenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: prompts) else {
-            throw CommandError("--prompts \(prompts): cannot read the file")
-        }
-        var set = try BenchPrompts.parse(data, source: prompts)
-        if let categories {
-            let wanted = Set(categories.split(separator: ",").map(String.init))
-            set = set.filter { wanted.contains($0.category) }
-            guard !set.isEmpty else { throw CommandError("--categories \(categories): no prompt in \(prompts) has these categories") }
-        }
-        if let limit { set = Array(set.prefix(limit)) }
+        let set = try loadPromptSet(prompts, categories: categories, limit: limit)
         let pair = try ModelPair(options: model, draftName: draft)
         let configs = try configurations(targetBlocks: pair.target.model.config.blocks)
         if configs.contains(where: { c in StrategyCatalog.entries.first { $0.name == c.name }!.needsDraftModel }) { try pair.ensureDraft() }
@@ -186,6 +177,21 @@ struct StrategyBenchCommand: ParsableCommand {
 }
 
 /// Writes a file through a temporary name, so an interrupted run never leaves half a file.
+/// The prompts of a Spec-Bench style file, of the given categories (comma-separated), at most `limit`.
+func loadPromptSet(_ path: String, categories: String?, limit: Int?) throws -> [BenchPrompt] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw CommandError("--prompts \(path): cannot read the file")
+    }
+    var set = try BenchPrompts.parse(data, source: path)
+    if let categories {
+        let wanted = Set(categories.split(separator: ",").map(String.init))
+        set = set.filter { wanted.contains($0.category) }
+        guard !set.isEmpty else { throw CommandError("--categories \(categories): no prompt in \(path) has these categories") }
+    }
+    if let limit { set = Array(set.prefix(limit)) }
+    return set
+}
+
 func writeAtomically(_ text: String, to path: String, flag: String) throws {
     do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
         throw CommandError("\(flag) \(path): cannot write the file (\(error.localizedDescription))")

@@ -49,16 +49,7 @@ struct TuneCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: prompts) else {
-            throw CommandError("--prompts \(prompts): cannot read the file")
-        }
-        var set = try BenchPrompts.parse(data, source: prompts)
-        if let categories {
-            let wanted = Set(categories.split(separator: ",").map(String.init))
-            set = set.filter { wanted.contains($0.category) }
-            guard !set.isEmpty else { throw CommandError("--categories \(categories): no prompt in \(prompts) has these categories") }
-        }
-        set = Array(set.prefix(limit))
+        let set = try loadPromptSet(prompts, categories: categories, limit: limit)
         let pair = try ModelPair(options: model, draftName: draft)
         pair.draftHeadRows = draftVocab > 0 ? draftVocab : nil
         try pair.ensureDraft()
