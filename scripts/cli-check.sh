@@ -42,6 +42,9 @@ expect_error "max-tokens range"   "--max-tokens 0 is out of range (allowed: 1 to
 expect_error "top-p range"        "--top-p 2.0 is out of range"                -- "$bin" generate --prompt hi --top-p 2
 expect_error "temperature range"  "--temperature -1.0 is out of range (allowed: 0 to 10)" -- "$bin" generate --prompt hi --temperature=-1
 small=qwen2.5-coder-0.5b-instruct-q4_k_m
+expect_error "chain k=0"          "chain setting k=0 is out of range (allowed: integer 1 to 32)"        -- "$bin" generate --model $small --draft $small --strategy chain --set k=0 --prompt hi
+expect_error "chain k=10000"      "chain setting k=10000 is out of range (allowed: integer 1 to 32)"    -- "$bin" generate --model $small --draft $small --strategy chain --set k=10000 --prompt hi
+expect_error "dyspec budget=0"    "dyspec setting budget=0 is out of range (allowed: integer 1 to 64)"  -- "$bin" generate --model $small --draft $small --strategy dyspec --set budget=0 --prompt hi
 expect_error "analyze position"   "--position 9 is outside the prompt's 2 tokens (allowed: 0 to 1)" -- "$bin" analyze --model $small --draft none --prompt "import num" --position 9
 expect_error "analyze token"      "--token 'hello world' is 2 tokens"          -- "$bin" analyze --model $small --draft none --prompt "import num" --token "hello world"
 expect_error "analyze keys"       "--keys"                                     -- "$bin" analyze --model $small --prompt "x" --keys f64
