@@ -77,18 +77,9 @@ public enum EngineBenchmark {
         m.decodeTokensPerSecond = Double(decodeTokens) / decode
         m.bytesPerToken = loaded.model.bytesPerToken
         m.decodeWeightGBPerSecond = Double(m.bytesPerToken) * m.decodeTokensPerSecond / 1e9
-        // Verify cost: best of 3 per size, after the prefix.
-        ctx.truncate(to: 0)
-        try ctx.evaluate(ids(verifyPrefix), logitsFor: [])
-        var seconds: [Int: Double] = [:]
-        for n in verifySizes {
-            var best = Double.infinity
-            for r in 0..<3 {
-                ctx.truncate(to: verifyPrefix)
-                best = min(best, try time { try ctx.evaluate(ids(n, from: 1000 + r), logitsFor: Array(0..<n)) })
-            }
-            seconds[n] = best
-        }
+        // Verify cost: best of 3 per size, after the prefix (the measurement `speculum tune` uses).
+        let best = try SpeedTuner.forwardSeconds(ctx, rows: verifySizes, prefix: ids(verifyPrefix), filler: ids(64, from: 1000))
+        let seconds = Dictionary(uniqueKeysWithValues: zip(verifySizes, best))
         let one = seconds[1] ?? seconds.values.min()!
         m.verifySecondsForOne = one
         for (n, s) in seconds { m.verifyCost["\(n)"] = s / one }
