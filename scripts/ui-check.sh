@@ -34,7 +34,7 @@ fresh() {
 }
 start() {  # start WIDTH HEIGHT EXTRA-ARGS
   fresh "$1" "$2" \
-    "cd $work && env LANG=C.UTF-8 $bin --target $small --draft $small --max-tokens 16 --record $work/record.jsonl $3; echo EXIT=\$?; sleep 120"
+    "cd $work && env LANG=C.UTF-8 SPECULUM_TUNE=$work/tune $bin --target $small --draft $small --max-tokens 16 --record $work/record.jsonl $3; echo EXIT=\$?; sleep 120"
 }
 
 # Refusals without a terminal.
@@ -45,6 +45,7 @@ wait_for "EXIT=1" 10 && screen | grep -q "TERM=dumb cannot draw the playground";
 
 start 120 40 ""
 wait_for "⏸ paused" 90; check "loads and pauses" $?
+screen | grep -q "│ untuned (speculum tune) │"; check "the status bar says the pair is not tuned" $?
 tmux send-keys -t "$session" n
 wait_for "cycle 0 · batch" 30; check "n runs one cycle and draws its tree" $?
 screen | grep -qE "✓ p/q [0-9.]+ > u"; check "the tree shows why a node was accepted" $?
@@ -97,6 +98,14 @@ wait_for "EXIT=0" 5; check "replay quits" $?
 printf '{"cycle": "x"}\n' >"$work/bad.jsonl"
 "$bin" replay "$work/bad.jsonl" >"$work/out" 2>"$work/err"; rc=$?
 [ $rc -ne 0 ] && grep -q "bad.jsonl:1: not a cycle trace" "$work/err"; check "replay names the bad line" $?
+
+# A tuned pair: the status bar shows the choice and chain starts from it.
+SPECULUM_TUNE=$work/tune "$bin" tune --model $small --draft $small --limit 1 --tokens 8 >"$work/tune.txt" 2>/dev/null
+k=$(sed -n 's/^chosen: chain --set k=\([0-9]*\).*/\1/p' "$work/tune.txt")
+start 120 40 ""
+wait_for "⏸ paused" 90 && screen | grep -q "│ tuned k=$k · tree " && screen | grep -q "draft-model chain: k=$k "; check "the status bar shows the tuned k=$k and chain uses it" $?
+tmux send-keys -t "$session" q
+wait_for "EXIT=0" 10
 
 # A bad theme file: the message names file, line and key; the default theme is used.
 printf '[roles.accepted]\nfg = 300\n' >"$work/bad.toml"

@@ -72,10 +72,11 @@ final class PlaygroundEngine {
                              arithmetic: config.exact ? .exact : .quantizedActivations, pool: pool)
         snapshot.target = shortName(pair.target.path)
         snapshot.contextCapacity = pair.targetContext.capacity
+        pair.draftHeadRows = config.draftHeadRows
+        applyTunedSettings()
         let drafter = try drafterFor(config.strategy)
         var draftSettings = config.sampling
         draftSettings.temperature = config.draftTemperature ?? config.sampling.temperature
-        pair.draftHeadRows = config.draftHeadRows
         decoder = try pair.decoder(drafter: drafter, settings: config.sampling, draftSettings: draftSettings, draftMode: config.draftMode)
         if let path = config.recordPath {
             guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
@@ -83,6 +84,19 @@ final class PlaygroundEngine {
             }
             recorder = h
         }
+    }
+
+    /// Chain and tree start from the tune cache's choice; settings given on the command line win.
+    private func applyTunedSettings() {
+        guard config.useTuned else { return }
+        guard let key = pair.tuneKey, let tuned = TuneCache().load(key: key) else {
+            snapshot.tuned = "untuned (speculum tune)"
+            return
+        }
+        for name in ["chain", "tree"] {
+            settings[name] = tuned.settings(for: name).merging(settings[name] ?? [:]) { _, given in given }
+        }
+        snapshot.tuned = tuned.summary
     }
 
     func drafterFor(_ name: String) throws -> any Drafter {

@@ -76,6 +76,7 @@ func renderStatusBar(_ buf: inout ScreenBuffer, _ r: Rect, _ ctx: RenderContext)
     // The strategy and its knobs first: when the line is cut, the model names go, never the settings.
     var spans = [Span(" \(s.strategySummary.isEmpty ? s.strategy : s.strategySummary)", base)]
     if !s.lossless { spans.append(Span(" LOSSY ", ctx.style(.lossy))) }
+    if let t = s.tuned { spans.append(Span(" │ \(t)", base)) }
     spans.append(Span(" │ \(state) │ T \(f(s.temperature, 1)) seed \(s.seed) draft:\(s.draftMode) │ ctx \(s.contextUsed)/\(s.contextCapacity) │ \(s.target)", base))
     if let d = s.draft { spans.append(Span(" ← \(d)", base)) }
     buf.put(spans, x: r.x, y: r.y, limit: r.maxX)

@@ -86,6 +86,8 @@ public struct Snapshot: Sendable, Equatable {
     public var strategy = "ar"
     public var strategySummary = ""
     public var lossless = true
+    /// What the tune cache gave ("tuned k=3 · tree 2x1x1"), "untuned (…)", or nil when not asked.
+    public var tuned: String?
     public var temperature: Float = 0
     public var seed: UInt64 = 0
     public var draftMode = "sample"

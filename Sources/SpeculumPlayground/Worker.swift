@@ -21,6 +21,8 @@ public struct PlaygroundConfig: Sendable {
     public var recordPath: String?
     /// The draft's LM head over its first N ids only (nil: all; see `ModelPair.draftHeadRows`).
     public var draftHeadRows: Int?
+    /// Start chain and tree from what `speculum tune` chose for this pair and machine, when it has.
+    public var useTuned = true
 
     public init(target: String, draft: String, strategy: String, settings: [String: String], prompt: String, chat: Bool,
                 maxTokens: Int, sampling: SamplerSettings, draftTemperature: Float?, draftMode: DraftMode, contextSize: Int,

@@ -80,6 +80,15 @@ extension ModelPair {
                       pool: options.threads.map { ComputePool(threads: $0) } ?? .shared)
     }
 
+    /// `given` over what `speculum tune` chose for this pair, machine and threads (`--tuned`).
+    func tunedSettings(_ given: [String: String], strategy: String, sampling: SamplingOptions) throws -> [String: String] {
+        draftHeadRows = sampling.draftVocab > 0 ? sampling.draftVocab : nil
+        guard let key = tuneKey, let tuned = TuneCache().load(key: key) else {
+            throw CommandError("--tuned: the tune cache (\(TuneCache().directory)) has nothing for this pair, machine and thread count; run `speculum tune` with the same --model, --draft, --draft-vocab and --threads first")
+        }
+        return tuned.settings(for: strategy).merging(given) { _, given in given }
+    }
+
     func decoder(drafter: any Drafter, sampling: SamplingOptions) throws -> SpeculativeDecoder {
         draftHeadRows = sampling.draftVocab > 0 ? sampling.draftVocab : nil
         return try decoder(drafter: drafter, settings: sampling.target, draftSettings: sampling.draft,

@@ -34,6 +34,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "The draft model for strategies that need one: a registry name or a GGUF path.")
     var draft: String = ModelRegistry.defaultDraft
 
+    @Flag(help: "Start chain's k and tree's branching from what `speculum tune` chose for this pair and machine (--set wins).")
+    var tuned = false
+
     @Flag(help: "Format the prompt as a chat turn with the model's chat template (Qwen ChatML).")
     var chat = false
 
@@ -59,7 +62,9 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         let pair = try ModelPair(options: model, draftName: draft)
-        let drafter = try StrategyCatalog.make(strategy, settings: try parseSettings(settings), targetBlocks: pair.target.model.config.blocks)
+        var given = try parseSettings(settings)
+        if tuned { given = try pair.tunedSettings(given, strategy: strategy, sampling: sampling) }
+        let drafter = try StrategyCatalog.make(strategy, settings: given, targetBlocks: pair.target.model.config.blocks)
         let decoder = try pair.decoder(drafter: drafter, sampling: sampling)
         let text = prompt == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : prompt
         var ids = promptIDs(text, tokenizer: pair.target.tokenizer, chat: chat, system: system)

@@ -25,6 +25,9 @@ struct PlayCommand: ParsableCommand {
     @Option(name: .customLong("set"), help: "A strategy setting KEY=VALUE (repeatable).")
     var settings: [String] = []
 
+    @Flag(inversion: .prefixedNo, help: "Start chain and tree from what `speculum tune` chose for this pair and machine (--set wins).")
+    var tuned = true
+
     @Option(help: "The draft model: a registry name or a GGUF path.")
     var draft: String = ModelRegistry.defaultDraft
 
@@ -54,6 +57,7 @@ struct PlayCommand: ParsableCommand {
             draftMode: DraftMode(rawValue: sampling.draftMode) ?? .sample, contextSize: model.ctx, threads: model.threads,
             exact: model.exact, recordPath: record)
         config.draftHeadRows = sampling.draftVocab > 0 ? sampling.draftVocab : nil
+        config.useTuned = tuned
         let worker = PlaygroundWorker(config: config)
         worker.start()
         let report = try runUI(source: worker, display: display)

@@ -212,7 +212,5 @@ func gitCommit() -> String {
 }
 
 func machineDescription() -> String {
-    let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n")
-        .first { $0.hasPrefix("model name") }?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
-    return "\(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores, SIMD \(ComputePool.simd)"
+    "\(TuneCache.cpuModel()), \(ProcessInfo.processInfo.activeProcessorCount) cores, SIMD \(ComputePool.simd)"
 }

@@ -14,7 +14,10 @@ struct TuneCommand: ParsableCommand {
             its tokens in the draft's distribution at the same prefix. From these it predicts every chain \
             length and every per-depth branching (widths 1–4, up to 64 nodes) at temperature 0 and prints the \
             best, with the prediction next to the numbers it came from. Use the result with \
-            `--set k=…` (chain) or `--set branching=…` (tree); `speculum bench` measures what it really gives.
+            `--set k=…` (chain) or `--set branching=…` (tree); `speculum bench` measures what it really gives. \
+            The choice is also saved in the tune cache (`$SPECULUM_TUNE`, else ~/.cache/speculum/tune), keyed \
+            by both model files, the draft head, the thread count and the CPU: the playground starts chain and \
+            tree from it (shown in its status bar; --no-tuned turns it off), and `generate --tuned` uses it.
             """)
 
     @OptionGroup var model: ModelOptions
@@ -40,6 +43,9 @@ struct TuneCommand: ParsableCommand {
     @Option(help: "Also write the measurements and the chosen settings to this JSON file.")
     var json: String?
 
+    @Flag(help: "Do nothing when the tune cache already holds a choice for this pair, machine and thread count.")
+    var ifMissing = false
+
     func validate() throws {
         guard (8...512).contains(tokens) else { throw ValidationError("--tokens \(tokens) is out of range (allowed: 8 to 512)") }
         guard limit >= 1 else { throw ValidationError("--limit \(limit) is out of range (allowed: 1 or more)") }
@@ -53,6 +59,12 @@ struct TuneCommand: ParsableCommand {
         let pair = try ModelPair(options: model, draftName: draft)
         pair.draftHeadRows = draftVocab > 0 ? draftVocab : nil
         try pair.ensureDraft()
+        let cache = TuneCache()
+        let key = pair.tuneKey!
+        if ifMissing, let tuned = cache.load(key: key) {
+            print("already tuned for this pair and machine: \(tuned.summary) (\(cache.path(forKey: key)))")
+            return
+        }
         let tokenizer = pair.target.tokenizer
         let promptIDs = set.map { p in
             p.chat ? tokenizer.encode(ChatFormat.qwen.render([ChatMessage(.user, p.turns[0])]), parseSpecial: true)
@@ -94,6 +106,12 @@ struct TuneCommand: ParsableCommand {
         for p in trees.prefix(6) { print(row(p)) }
         print("\nchosen: chain --set k=\(bestChain.branching.count) (\(String(format: "%.2f", bestChain.speedup))×), " +
               "tree --set branching=\(bestTree.branching.map(String.init).joined(separator: "x")) (\(String(format: "%.2f", bestTree.speedup))×)")
+
+        let tuned = TunedSettings(chainK: bestChain.branching.count, chainSpeedup: bestChain.speedup,
+                                  treeBranching: bestTree.branching, treeSpeedup: bestTree.speedup,
+                                  measuredAt: Date().timeIntervalSince1970)
+        do { try cache.save(tuned, key: key) } catch { throw CommandError("\(error)") }
+        print("saved to \(cache.path(forKey: key))")
 
         if let json {
             let report = TuneReport(machine: machineDescription(), threads: pair.targetContext.pool.threads, commit: gitCommit(),

@@ -23,6 +23,16 @@ import SpeculumRender
         try Fixture.assertMatches(screen(120, 40) { $0.showWhitespace = true; $0.focus = .text; $0.zoomed = true }.dump(), "text-whitespace")
     }
 
+    @Test func theStatusBarShowsTheTunedSettingsAfterTheStrategy() {
+        var snapshot = Fixture.snapshot
+        snapshot.tuned = "tuned k=3 · tree 2x1x1"
+        let ctx = RenderContext(snapshot: snapshot, state: AppState(), theme: .dark, glyphs: .unicode)
+        let status = renderScreen(ctx, width: 120, height: 40).row(38)
+        #expect(status.hasPrefix(" draft-model chain: k=4 │ tuned k=3 · tree 2x1x1 │ ⏸ paused │"), "\(status)")
+        // At 80 columns the model names are cut, never the settings.
+        #expect(renderScreen(ctx, width: 80, height: 24).row(22).contains("tuned k=3 · tree 2x1x1 │ ⏸ paused"))
+    }
+
     @Test func theTreeExplainsEachVerdict() {
         let text = screen(200, 60) { $0.focus = .tree; $0.zoomed = true }.dump()
         #expect(text.contains("✓ p/q 1.06 > u 0.50 (R1)"))   // 0.95 / 0.9

@@ -45,6 +45,12 @@ public final class ModelPair {
         return d
     }
 
+    /// This pair's key in the tune cache (nil when the draft's file cannot be found).
+    public var tuneKey: String? {
+        guard let draftPath = draft?.path ?? (try? ModelStore().resolve(draftName)) else { return nil }
+        return TuneCache.key(target: target.path, draft: draftPath, draftHeadRows: draftHeadRows, threads: targetContext.pool.threads)
+    }
+
     /// Where ADED's table is kept between runs: next to the cached models, one file per target.
     public var ngramTablePath: String {
         ModelStore().directory + "/aded-" + (target.path.split(separator: "/").last.map(String.init) ?? "model") + ".txt"
