@@ -7,6 +7,7 @@
 //   SpeculumPlayground ⇒ SpeculumEngine, SpeculumRender
 //   CursesBackend      ⇒ SpeculumRender, CNcursesw
 //   speculum           ⇒ SpeculumPlayground, CursesBackend, SpeculumEngine, ArgumentParser
+//   gguf-fuzz          ⇒ SpeculumEngine (the fuzzer's harness)
 // docs/ARCHITECTURE.md draws the full picture, including the targets later issues add.
 import PackageDescription
 
@@ -56,6 +57,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+
+        // The GGUF fuzzer's harness (libFuzzer with -DFUZZING; a file replayer otherwise). See the Makefile.
+        .executableTarget(name: "gguf-fuzz", dependencies: ["SpeculumEngine"]),
 
         // Tests
         .testTarget(

@@ -85,6 +85,20 @@ PY
 then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL strategies"; head -5 "$work/err"; fi
 expect_error "unknown knob"       "strategy 'chain' has no setting 'depth'" -- "$bin" generate --model $small --draft $small --strategy chain --set depth=3 --prompt hi
 
+# Prompts: longer than the context (an error naming the ways out, or its last part kept), not UTF-8.
+python3 -c "print('the quick brown fox jumps over the lazy dog. ' * 23000, end='')" >"$work/big.txt"   # 1 MB
+expect_error "prompt over context" "tokens; with --max-tokens 4 the context of 4096 leaves it 4092: raise --ctx" \
+  -- sh -c "\"$bin\" generate --model $small --prompt - --max-tokens 4 <\"$work/big.txt\""
+if "$bin" generate --model $small --prompt - --max-tokens 4 --ctx 256 --truncate-prompt <"$work/big.txt" >"$work/out" 2>"$work/err" \
+   && grep -qE "kept the last 25[0-2] of 2300[0-9]{2} prompt tokens" "$work/err" && grep -q "4 generated" "$work/err"
+then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL --truncate-prompt"; head -5 "$work/err"; fi
+printf 'def f(\xff\xfe x):' | "$bin" generate --model $small --prompt - --max-tokens 2 >"$work/out" 2>"$work/err" \
+  && grep -q "not valid UTF-8: 2 invalid sequence(s) became U+FFFD" "$work/err"
+if [ $? -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL non-UTF-8 prompt"; head -5 "$work/err"; fi
+printf '{"prompt": "a"}\n{"prompt": "\xff"}\n' >"$work/bad-utf8.jsonl"
+expect_error "prompt file not UTF-8" "bad-utf8.jsonl:2: not UTF-8 text (expected JSON lines)" -- "$bin" bench strategies --prompts "$work/bad-utf8.jsonl"
+expect_error "prompt file a device" "/dev/zero: not a regular file" -- "$bin" bench strategies --prompts /dev/zero
+
 # tune: with the draft the same model as the target, the draft's first choice is always the target's
 # token (batch-invariant kernels: teacher-forced batches give the same logits as one-token steps).
 expect_error "tune tokens"        "--tokens 2 is out of range (allowed: 8 to 512)" -- "$bin" tune --tokens 2

@@ -25,11 +25,14 @@ public final class ReplayPlayer: SnapshotSource {
     private var version = 0
     private var message: String?
 
+    /// Traces larger than this are refused before reading (a cycle's line is about 2 KB).
+    public static let maximumBytes = 512 << 20
+
     public init(path: String) throws(ReplayError) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ReplayError(description: "\(path): cannot read the file")
+        let text: String
+        do { text = try TextFile.read(path, maximumBytes: Self.maximumBytes) } catch {
+            throw ReplayError(description: error.message(path: path, expected: "JSON lines as `generate --trace` writes"))
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw ReplayError(description: "\(path): not UTF-8 text (expected JSON lines)") }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")

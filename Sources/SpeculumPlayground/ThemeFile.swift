@@ -1,4 +1,5 @@
 import Foundation
+import SpeculumEngine
 import SpeculumRender
 
 /// Why a theme file was refused; names the file, the line and the key.
@@ -12,10 +13,14 @@ extension Theme {
     public static func load(_ nameOrPath: String, directory: String = "themes") throws(ThemeError) -> Theme {
         if let t = builtIn[nameOrPath] { return t }
         let path = nameOrPath.hasSuffix(".toml") ? nameOrPath : "\(directory)/\(nameOrPath).toml"
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard FileManager.default.fileExists(atPath: path) else {
             throw ThemeError(description: "theme '\(nameOrPath)': no built-in theme of that name (\(builtIn.keys.sorted().joined(separator: ", "))) and no file \(path)")
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw ThemeError(description: "\(path): not UTF-8 text") }
+        let text: String
+        // A theme is a few dozen lines; a megabyte is not a theme.
+        do { text = try TextFile.read(path, maximumBytes: 1 << 20) } catch {
+            throw ThemeError(description: error.message(path: path, expected: "a TOML theme"))
+        }
         return try parse(text, source: path)
     }
 

@@ -49,6 +49,9 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Print one JSON object (ids, text, statistics) instead of streaming text.")
     var json = false
 
+    @Flag(help: "When the prompt does not fit in the context (with room for --max-tokens, at least half the context), keep its last part instead of stopping with an error.")
+    var truncatePrompt = false
+
     @Flag(help: "Token healing: back off the prompt's last token and start with the most likely token that begins with its text (for prompts that end mid-word, such as `import num`). The output starts with the rest of that token.")
     var heal = false
 
@@ -66,9 +69,25 @@ struct GenerateCommand: ParsableCommand {
         if tuned { given = try pair.tunedSettings(given, strategy: strategy, sampling: sampling) }
         let drafter = try StrategyCatalog.make(strategy, settings: given, targetBlocks: pair.target.model.config.blocks)
         let decoder = try pair.decoder(drafter: drafter, sampling: sampling)
-        let text = prompt == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : prompt
+        let text = prompt == "-" ? readPromptFromStandardInput() : prompt
         var ids = promptIDs(text, tokenizer: pair.target.tokenizer, chat: chat, system: system)
         guard !ids.isEmpty else { throw CommandError("--prompt is empty: give at least one character of text") }
+        let capacity = pair.targetContext.capacity
+        let room = PromptFit.room(capacity: capacity, maxTokens: maxTokens)
+        if ids.count > room {
+            guard truncatePrompt else {
+                throw CommandError("--prompt is \(ids.count) tokens; with --max-tokens \(maxTokens) the context of \(capacity) leaves it \(room): " +
+                                   "raise --ctx (the model was trained on \(pair.target.model.config.contextLength)), lower --max-tokens, " +
+                                   "or pass --truncate-prompt to keep the prompt's last part")
+            }
+            guard let fit = PromptFit.tail(of: text, room: room, tokenizer: pair.target.tokenizer,
+                                           format: { promptIDs($0, tokenizer: pair.target.tokenizer, chat: chat, system: system) }),
+                  !fit.ids.isEmpty else {
+                throw CommandError("--truncate-prompt: the chat template alone needs more than the \(room) tokens the context leaves; raise --ctx")
+            }
+            FileHandle.standardError.write(Data("[generate] --truncate-prompt: kept the last \(fit.ids.count) of \(ids.count) prompt tokens (\(fit.text.count) of \(text.count) characters)\n".utf8))
+            ids = fit.ids
+        }
         var healedText = ""   // the part of the healed token the prompt did not show
         if heal {
             let healed = try PartialTokenAnalysis.heal(ids, state: decoder.target, tokenizer: pair.target.tokenizer)
@@ -93,6 +112,16 @@ struct GenerateCommand: ParsableCommand {
             FileHandle.standardError.write(Data((summary.paragraph + "\n").utf8))
         }
     }
+}
+
+/// `--prompt -`: standard input as text. Bytes that are not UTF-8 become U+FFFD, with a note saying so.
+func readPromptFromStandardInput() -> String {
+    let data = FileHandle.standardInput.readDataToEndOfFile()
+    if let text = String(validating: data, as: UTF8.self) { return text }
+    let text = String(decoding: data, as: UTF8.self)
+    let replaced = text.unicodeScalars.filter { $0 == "\u{FFFD}" }.count
+    FileHandle.standardError.write(Data("[generate] the prompt on standard input is not valid UTF-8: \(replaced) invalid sequence(s) became U+FFFD\n".utf8))
+    return text
 }
 
 /// Prompt ids, formatted as a chat turn when asked.

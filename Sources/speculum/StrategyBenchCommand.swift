@@ -176,13 +176,13 @@ struct StrategyBenchCommand: ParsableCommand {
     }
 }
 
-/// Writes a file through a temporary name, so an interrupted run never leaves half a file.
 /// The prompts of a Spec-Bench style file, of the given categories (comma-separated), at most `limit`.
 func loadPromptSet(_ path: String, categories: String?, limit: Int?) throws -> [BenchPrompt] {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw CommandError("--prompts \(path): cannot read the file")
+    let text: String
+    do { text = try TextFile.read(path, maximumBytes: BenchPrompts.maximumBytes) } catch {
+        throw CommandError("--prompts " + error.message(path: path, expected: "JSON lines"))
     }
-    var set = try BenchPrompts.parse(data, source: path)
+    var set = try BenchPrompts.parse(Data(text.utf8), source: path)
     if let categories {
         let wanted = Set(categories.split(separator: ",").map(String.init))
         set = set.filter { wanted.contains($0.category) }
@@ -192,6 +192,7 @@ func loadPromptSet(_ path: String, categories: String?, limit: Int?) throws -> [
     return set
 }
 
+/// Writes a file through a temporary name, so an interrupted run never leaves half a file.
 func writeAtomically(_ text: String, to path: String, flag: String) throws {
     do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
         throw CommandError("\(flag) \(path): cannot write the file (\(error.localizedDescription))")

@@ -106,5 +106,37 @@ import SpeculumRender
         #expect(try message([""]).contains("no cycles"))
         let missing = "/nonexistent/x.jsonl"
         do { _ = try ReplayPlayer(path: missing) } catch { #expect("\(error)".contains("cannot read the file")) }
+        // A device is refused before anything is read (reading /dev/zero would never end).
+        do { _ = try ReplayPlayer(path: "/dev/zero"); Issue.record("/dev/zero replayed") } catch {
+            #expect(error.description == "/dev/zero: not a regular file (expected JSON lines as `generate --trace` writes)")
+        }
+    }
+
+    @Test func aTraceCutMidLineNamesTheCutLine() throws {
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let lines = try [trace(0, accepted: 2), trace(1, accepted: 0)].map { String(decoding: try e.encode($0), as: UTF8.self) }
+        let path = try file([lines[0], String(lines[1].dropLast(40))])   // killed while writing the second line
+        do { _ = try ReplayPlayer(path: path); Issue.record("a cut trace replayed") } catch {
+            #expect(error.description.hasPrefix("\(path):2: not a cycle trace"), "\(error)")
+        }
+    }
+
+    @Test func themeFilesThatAreNotTextAreNamed() throws {
+        let dir = NSTemporaryDirectory() + "speculum-theme-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var bytes = Array("name = \"x\"\n[roles.accepted]\nfg = \"".utf8)
+        bytes += [0xFF, 0xFE, 0x22, 0x0A]
+        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/bin.toml"))
+        func message(_ name: String) -> String {
+            do { _ = try Theme.load(dir + "/" + name); return "loaded" } catch { return error.description }
+        }
+        #expect(message("bin.toml") == "\(dir)/bin.toml:3: not UTF-8 text (expected a TOML theme)")
+        try Data(count: (1 << 20) + 1).write(to: URL(fileURLWithPath: dir + "/huge.toml"))
+        #expect(message("huge.toml") == "\(dir)/huge.toml: 1048577 bytes, more than the 1 MiB such a file may hold (expected a TOML theme)")
+        try FileManager.default.createDirectory(atPath: dir + "/dir.toml", withIntermediateDirectories: true)
+        #expect(message("dir.toml") == "\(dir)/dir.toml: not a regular file (expected a TOML theme)")
     }
 }

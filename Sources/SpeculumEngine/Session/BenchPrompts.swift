@@ -17,8 +17,9 @@ public enum BenchPrompts {
     /// Parses JSON lines: `{question_id, category, turns: [...]}` or `{prompt: "..."}` (optionally with
     /// `category` and `question_id`). Blank lines are skipped. Errors name the file and line.
     public static func parse(_ data: Data, source: String) throws(BenchPromptError) -> [BenchPrompt] {
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw BenchPromptError(description: "\(source): not UTF-8 text (expected JSON lines)")
+        let text: String
+        do { text = try TextFile.decode(data, maximumBytes: maximumBytes) } catch {
+            throw BenchPromptError(description: error.message(path: source, expected: "JSON lines"))
         }
         var prompts: [BenchPrompt] = []
         for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -47,4 +48,7 @@ public enum BenchPrompts {
         guard !prompts.isEmpty else { throw BenchPromptError(description: "\(source): no prompts (expected one JSON object per line)") }
         return prompts
     }
+
+    /// Prompt files larger than this are refused before parsing (the built-in set is 12 KB).
+    public static let maximumBytes = 64 << 20
 }
