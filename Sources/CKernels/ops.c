@@ -203,6 +203,7 @@ static void attention_task(void *p, int ith, int nth) {
     const int hd = job->hd, group = job->n_head / job->n_head_kv;
     const int64_t qstride = (int64_t)job->n_head * hd, kvstride = (int64_t)job->n_head_kv * hd;
     float *scores = ck_pool_scratch(job->pool, ith, job->n_kv);  // (n_kv)
+    const ck_vec_dot_fn dot = ck_vec_dot_kernel(CK_F32);         // resolved once, not per score
     for (;;) {
         const int task = atomic_fetch_add(&job->next, 1);
         if (task >= job->n * job->n_head) break;
@@ -214,7 +215,7 @@ static void attention_task(void *p, int ith, int nth) {
         float max = -INFINITY;
         for (int s = 0; s < job->n_kv; s++) {
             if (!visible[s]) continue;
-            const float sc = ck_dot_f32(hd, q, job->k + s * kvstride + (int64_t)kvh * hd) * job->scale;
+            const float sc = dot(hd, q, job->k + s * kvstride + (int64_t)kvh * hd) * job->scale;
             scores[s] = sc;
             if (sc > max) max = sc;
         }
@@ -226,13 +227,9 @@ static void attention_task(void *p, int ith, int nth) {
             sum += scores[s];
         }
         const float inv = sum > 0.0 ? (float)(1.0 / sum) : 0.0f;
-        memset(out, 0, (size_t)hd * 4);
-        for (int s = 0; s < job->n_kv; s++) {
-            if (!visible[s]) continue;
-            const float p = scores[s] * inv;
-            const float *v = job->v + s * kvstride + (int64_t)kvh * hd;
-            for (int d = 0; d < hd; d++) out[d] += p * v[d];
-        }
+        for (int s = 0; s < job->n_kv; s++)
+            if (visible[s]) scores[s] *= inv;
+        ck_weighted_sum(job->n_kv, visible, scores, job->v + (int64_t)kvh * hd, kvstride, hd, out);
     }
 }
 

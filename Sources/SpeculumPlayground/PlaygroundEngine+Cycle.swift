@@ -12,7 +12,7 @@ extension PlaygroundEngine {
             if let stop {
                 running = false
                 snapshot.state = .finished
-                snapshot.stopReason = "\(stop)"
+                snapshot.stopReason = stop == .contextFull ? "context full: raise --ctx" : "\(stop)"
                 if decoder.drafter.name == "ar" { snapshot.arTokensPerSecond = decoder.statistics.tokensPerSecond }
             } else if decoder.output.count >= config.maxTokens {
                 running = false

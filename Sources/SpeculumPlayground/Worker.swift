@@ -14,7 +14,8 @@ public struct PlaygroundConfig: Sendable {
     public var sampling: SamplerSettings
     public var draftTemperature: Float?
     public var draftMode: DraftMode
-    public var contextSize: Int
+    /// nil: 4096, or the model's training context when smaller.
+    public var contextSize: Int?
     public var threads: Int?
     public var exact: Bool
     /// Every cycle's trace is appended here as a JSON line.
@@ -25,7 +26,7 @@ public struct PlaygroundConfig: Sendable {
     public var useTuned = true
 
     public init(target: String, draft: String, strategy: String, settings: [String: String], prompt: String, chat: Bool,
-                maxTokens: Int, sampling: SamplerSettings, draftTemperature: Float?, draftMode: DraftMode, contextSize: Int,
+                maxTokens: Int, sampling: SamplerSettings, draftTemperature: Float?, draftMode: DraftMode, contextSize: Int?,
                 threads: Int?, exact: Bool, recordPath: String?) {
         self.target = target
         self.draft = draft

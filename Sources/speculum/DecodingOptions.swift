@@ -89,9 +89,10 @@ extension ModelPair {
         return tuned.settings(for: strategy).merging(given) { _, given in given }
     }
 
-    func decoder(drafter: any Drafter, sampling: SamplingOptions) throws -> SpeculativeDecoder {
+    func decoder(drafter: any Drafter, sampling: SamplingOptions, ignoringEndOfGeneration: Bool = false) throws -> SpeculativeDecoder {
         draftHeadRows = sampling.draftVocab > 0 ? sampling.draftVocab : nil
         return try decoder(drafter: drafter, settings: sampling.target, draftSettings: sampling.draft,
-                    draftMode: DraftMode(rawValue: sampling.draftMode) ?? .sample)
+                           draftMode: DraftMode(rawValue: sampling.draftMode) ?? .sample,
+                           endOfGeneration: ignoringEndOfGeneration ? [] : nil)
     }
 }

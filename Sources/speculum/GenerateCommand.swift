@@ -49,6 +49,12 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Print one JSON object (ids, text, statistics) instead of streaming text.")
     var json = false
 
+    @Option(help: "Generate this many times (1–1000) from the same prompt, each from a fresh start with the models, caches and learned tables kept: a long run in one process. The report is the last run's, with the total.")
+    var runs: Int = 1
+
+    @Flag(help: "Keep generating past end-of-generation tokens (for long runs and benchmarks of a fixed length).")
+    var ignoreEos = false
+
     @Flag(help: "When the prompt does not fit in the context (with room for --max-tokens, at least half the context), keep its last part instead of stopping with an error.")
     var truncatePrompt = false
 
@@ -56,6 +62,7 @@ struct GenerateCommand: ParsableCommand {
     var heal = false
 
     func validate() throws {
+        guard (1...1000).contains(runs) else { throw ValidationError("--runs \(runs) is out of range (allowed: 1 to 1000)") }
         guard (1...1_000_000).contains(maxTokens) else { throw ValidationError("--max-tokens \(maxTokens) is out of range (allowed: 1 to 1000000)") }
         if system != nil && !chat { throw ValidationError("--system needs --chat") }
         do { _ = try StrategyCatalog.make(strategy, settings: try parseSettings(settings), targetBlocks: 1000) } catch let e as DecoderError {
@@ -68,7 +75,7 @@ struct GenerateCommand: ParsableCommand {
         var given = try parseSettings(settings)
         if tuned { given = try pair.tunedSettings(given, strategy: strategy, sampling: sampling) }
         let drafter = try StrategyCatalog.make(strategy, settings: given, targetBlocks: pair.target.model.config.blocks)
-        let decoder = try pair.decoder(drafter: drafter, sampling: sampling)
+        let decoder = try pair.decoder(drafter: drafter, sampling: sampling, ignoringEndOfGeneration: ignoreEos)
         let text = prompt == "-" ? readPromptFromStandardInput() : prompt
         var ids = promptIDs(text, tokenizer: pair.target.tokenizer, chat: chat, system: system)
         guard !ids.isEmpty else { throw CommandError("--prompt is empty: give at least one character of text") }
@@ -96,15 +103,38 @@ struct GenerateCommand: ParsableCommand {
             if !json { FileHandle.standardOutput.write(Data(healedText.utf8)) }
         }
 
+        // Resources: descriptors before the run, memory once warmed up (a tenth of the output, at most
+        // 512 tokens in), both again at the end; `--json` reports them (the long-run checks read them).
+        let startResources = ProcessResources.current()
+        let warmAt = max(1, min(512, maxTokens / 10))
+        var warmResources: ProcessResources?
         let traceFile = try trace.map { try TraceWriter(path: $0, tokenizer: pair.target.tokenizer) }
-        var result = try decoder.generate(prompt: ids, maxTokens: maxTokens, tokenizer: pair.target.tokenizer, stopStrings: stop,
-                                          onCycle: { try traceFile?.write($0) },
+        var result: DecodeResult!
+        var totalGenerated = 0
+        for run in 0..<runs {
+            if run > 0 && !json { FileHandle.standardOutput.write(Data("\n".utf8)) }
+            result = try decoder.generate(prompt: ids, maxTokens: maxTokens, tokenizer: pair.target.tokenizer, stopStrings: stop,
+                                          onCycle: {
+                                              try traceFile?.write($0)
+                                              if warmResources == nil && decoder.output.count >= warmAt { warmResources = .current() }
+                                          },
                                           emit: { piece in if !json { FileHandle.standardOutput.write(Data(piece.utf8)) } })
+            totalGenerated += result.ids.count
+        }
         try traceFile?.close()
         pair.save(decoder.drafter)
+        let endResources = ProcessResources.current()
         result.text = healedText + result.text
-        let summary = RunSummary(result, model: pair.target.path, draft: drafter.needsDraftModel ? pair.draft?.path : nil,
+        if result.stopReason == .contextFull {
+            FileHandle.standardError.write(Data("[generate] stopped early: the context of \(pair.targetContext.capacity) tokens is full; raise --ctx to generate more\n".utf8))
+        }
+        var summary = RunSummary(result, model: pair.target.path, draft: drafter.needsDraftModel ? pair.draft?.path : nil,
                                  drafter: decoder.drafter, arithmetic: model.exact ? "exact" : "q8-activations")
+        summary.runs = runs
+        summary.totalGeneratedTokens = totalGenerated
+        summary.resources = .init(openFilesStart: startResources.openFiles, openFilesEnd: endResources.openFiles,
+                                  rssMibWarm: Double((warmResources ?? endResources).residentBytes) / 1_048_576,
+                                  rssMibEnd: Double(endResources.residentBytes) / 1_048_576)
         if json {
             print(try jsonString(summary))
         } else {
@@ -196,6 +226,14 @@ struct RunSummary: Encodable {
     let draftSeconds: Double
     let verifySeconds: Double
     let rollbackSeconds: Double
+    var resources: Resources?
+    var runs = 1
+    var totalGeneratedTokens = 0
+
+    struct Resources: Encodable {
+        var openFilesStart, openFilesEnd: Int
+        var rssMibWarm, rssMibEnd: Double
+    }
 
     init(_ r: DecodeResult, model: String, draft: String?, drafter: any Drafter, arithmetic: String) {
         let s = r.statistics

@@ -31,13 +31,11 @@ struct PerplexityCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw CommandError("\(file): cannot read the file")
-        }
-        guard var text = String(validating: data, as: UTF8.self) else { throw CommandError("\(file): not valid UTF-8 text") }
+        var text: String
+        do { text = try TextFile.read(file, maximumBytes: 256 << 20) } catch { throw CommandError(error.message(path: file, expected: "UTF-8 text")) }
         if text.hasSuffix("\n") { text.removeLast() }
         var options = model
-        options.ctx = max(options.ctx, chunkSize)
+        options.ctx = max(options.ctx ?? 0, chunkSize)
         let (loaded, context) = try options.load()
         let tokens = loaded.tokenizer.encode(text, addSpecial: false, parseSpecial: false)
         let bos = loaded.tokenizer.vocabulary.addBOS ? loaded.tokenizer.vocabulary.bos : nil

@@ -22,6 +22,38 @@ import SpeculumEngine
         }
     }
 
+    /// Every strategy runs to the very end of the context and stops there with `.contextFull`: trees
+    /// near the end are cut to what still fits, and a further step is a typed error, not a crash.
+    @Test(arguments: StrategyCatalog.names)
+    func generationStopsCleanlyWhenTheContextIsFull(strategy: String) throws {
+        let pool = TinyPair.pool()
+        let capacity = 64
+        let d = try SpeculativeDecoder(target: InferenceContext(model: TinyPair.target, capacity: capacity, maxBatch: 96, pool: pool),
+                                       draft: InferenceContext(model: TinyPair.draft, capacity: capacity + 128, maxBatch: 96, pool: pool),
+                                       targetSettings: SamplerSettings(temperature: 0.8, seed: 3), drafter: try TinyPair.drafter(strategy),
+                                       endOfGeneration: [])
+        try d.start(prompt: [1, 2, 3])
+        var stop: SpeculativeDecoder.Stop?
+        while stop == nil { stop = try d.step(budget: 100_000).stop }
+        #expect(stop == .contextFull)
+        #expect(d.committed.count == capacity + 1, "every slot used; the last token waits as the next root")
+        #expect(throws: DecoderError.self) { try d.step(budget: 100_000) }
+    }
+
+    /// ADED's table learns a bigram per new token; its bound keeps memory flat and the strongest entries.
+    @Test func theADEDTableStaysWithinItsBound() throws {
+        let aded = ADEDDrafter(maxBigrams: 1024)
+        // A strong entry with the largest key (ties would keep small keys): only its weight can save it.
+        try aded.loadTable("4999 4998 9 2.5\n", source: "test")
+        var rng = SplitMix64(seed: 5)
+        for _ in 0..<10 {   // random text: every bigram new, each with weight 1
+            aded.learn((0..<3000).map { _ in TokenID(Int.random(in: 100..<4998, using: &rng)) })
+            #expect(aded.table.count <= 1024)
+        }
+        #expect(aded.table.count >= 900)
+        #expect(aded.table[ADEDDrafter.key(4999, 4998)]?.first?.token == 9, "the strongest bigram survives the bound")
+    }
+
     @Test func theCascadeAlwaysDeferringIsLosslessAndNeverDeferringIsNot() throws {
         let prompt: [TokenID] = [1, 2, 3]
         let greedy = try TinyPair.greedy(prompt: prompt, count: 30)

@@ -9,11 +9,12 @@ import SpeculumEngine
     static let corpus = TestSupport.fixtures.appendingPathComponent("fuzz")
 
     /// The seeds: small models the tests can also build, so the fuzzer starts from files that load.
+    /// They are also the long-run check's models (`make soak-ci`), hence the 32k context.
     static func seeds() -> [(String, [UInt8])] {
         let small = [Int32(CK_Q8_0), Int32(CK_Q5_0), Int32(CK_F16), Int32(CK_Q4_0)]
         return [
-            ("seed-qwen2-narrow.gguf", TinyModel.bytes(seed: 11, matrixTypes: small, shape: .narrow)),
-            ("seed-llama-narrow-tied.gguf", TinyModel.bytes(architecture: "llama", seed: 12, matrixTypes: small, tiedOutput: true, shape: .narrow)),
+            ("seed-qwen2-narrow.gguf", TinyModel.bytes(seed: 11, matrixTypes: small, contextLength: 32768, shape: .narrow)),
+            ("seed-llama-narrow-tied.gguf", TinyModel.bytes(architecture: "llama", seed: 12, matrixTypes: small, contextLength: 32768, tiedOutput: true, shape: .narrow)),
         ]
     }
 

@@ -126,6 +126,15 @@ final class FakeSource: ModelPartSource {
         let again = FakeSource(parts: parts)
         try ModelFetcher(store: store, source: again).fetch(m)
         #expect(again.calls.withLock { $0 } == 1 && store.isReady(m))
+        // Rewritten in place with the same size and its modification time put back: the sampled digest
+        // in the stamp still tells.
+        let time = try #require(try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date)
+        let h2 = try #require(FileHandle(forWritingAtPath: path))
+        try h2.seek(toOffset: 0)
+        try h2.write(contentsOf: Data([0x67]))
+        try h2.close()
+        try FileManager.default.setAttributes([.modificationDate: time], ofItemAtPath: path)
+        #expect(!store.isReady(m), "same size and time, other bytes")
     }
 
     @Test func resolveNamesAndPaths() throws {

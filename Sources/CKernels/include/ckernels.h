@@ -47,6 +47,11 @@ ck_vec_dot_fn ck_vec_dot_kernel(int type);
 // ck_vec_dot of row r: the one-row kernel's operations in its order, so batching never changes a result.
 typedef void (*ck_vec_dot_rows_fn)(int64_t n, const void *w, const void *const x[], float out[]);
 ck_vec_dot_rows_fn ck_vec_dot_rows_kernel(int type, int rows);
+// out[d] = Σ_s p[s] · v[s·stride + d] over the slots s < n_kv with visible[s], in slot order, each term
+// a product and then a sum (no fused multiply-add): attention's weighted sum of value rows. The SIMD
+// version keeps the same per-element order, so the two agree bit for bit. out: hd floats.
+void ck_weighted_sum_ref(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out);
+void ck_weighted_sum(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out);
 // f32 · f32 in a fixed order (the SIMD version's order is fixed too, so results never depend on context).
 float ck_dot_f32_ref(int64_t n, const float *a, const float *b);
 float ck_dot_f32(int64_t n, const float *a, const float *b);

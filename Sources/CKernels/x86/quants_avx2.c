@@ -400,6 +400,28 @@ ROWS_VARIANTS(ck_dot_q4_0_q8_0, Q4_0_ROWS)
 ROWS_VARIANTS(ck_dot_q5_0_q8_0, Q5_0_ROWS)
 ROWS_VARIANTS(ck_dot_q8_0_q8_0, Q8_0_ROWS)
 
+// Attention's weighted sum of value rows, 64 output elements (8 registers) at a time held in
+// registers across all slots, instead of a load and a store of out[] per slot. mul then add, never
+// FMA: each element sees exactly the reference's operations in its order. hd must be a multiple of 8.
+AVX2 void ck_weighted_sum_avx2(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out) {
+    for (int d0 = 0; d0 < hd; d0 += 64) {
+        const int regs = (hd - d0) >= 64 ? 8 : (hd - d0) / 8;
+        __m256 acc[8];
+        for (int i = 0; i < 8; i++) acc[i] = _mm256_setzero_ps();
+        for (int s = 0; s < n_kv; s++) {
+            if (!visible[s]) continue;
+            const __m256 ps = _mm256_set1_ps(p[s]);
+            const float *row = v + s * stride + d0;
+            if (regs == 8) {  // the common case, unrolled so acc stays in registers
+                for (int i = 0; i < 8; i++) acc[i] = _mm256_add_ps(acc[i], _mm256_mul_ps(ps, _mm256_loadu_ps(row + 8 * i)));
+            } else {
+                for (int i = 0; i < regs; i++) acc[i] = _mm256_add_ps(acc[i], _mm256_mul_ps(ps, _mm256_loadu_ps(row + 8 * i)));
+            }
+        }
+        for (int i = 0; i < regs; i++) _mm256_storeu_ps(out + d0 + 8 * i, acc[i]);
+    }
+}
+
 // Sum of n floats with eight independent accumulators: a read-bandwidth probe, not an exact sum.
 AVX2 double ck_sum_f32_avx2(const float *x, int64_t n) {
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;

@@ -12,6 +12,7 @@ float ck_dot_q4_K_q8_K_avx2(int64_t n, const void *x, const void *y);
 float ck_dot_q5_K_q8_K_avx2(int64_t n, const void *x, const void *y);
 float ck_dot_q6_K_q8_K_avx2(int64_t n, const void *x, const void *y);
 double ck_sum_f32_avx2(const float *x, int64_t n);
+void ck_weighted_sum_avx2(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out);
 // R = 2, 3 or 4 activation rows against one weight row; out[r] is bitwise the one-row kernel's result for row r.
 #define CK_ROWS_DECL(name)                                                           \
     void name##_x2_avx2(int64_t n, const void *x, const void *const y[], float out[]); \

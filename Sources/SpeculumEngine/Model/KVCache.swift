@@ -14,8 +14,16 @@ final class KVCache {
         self.blocks = blocks
         self.capacity = capacity
         self.rowFloats = rowFloats
-        keys = (0..<blocks).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: capacity * rowFloats) }
-        values = (0..<blocks).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: capacity * rowFloats) }
+        // Zero-filled now, so the whole cache is resident from the start (as llama.cpp clears its KV
+        // buffer): memory use is what --ctx says, and it does not creep up as a long run fills the
+        // slots, which would look like a leak.
+        func zeroed() -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: capacity * rowFloats)
+            p.initialize(repeating: 0, count: capacity * rowFloats)
+            return p
+        }
+        keys = (0..<blocks).map { _ in zeroed() }
+        values = (0..<blocks).map { _ in zeroed() }
     }
 
     deinit {

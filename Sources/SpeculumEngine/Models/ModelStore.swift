@@ -3,7 +3,8 @@ import Foundation
 /// The model cache: `$SPECULUM_MODELS`, else `~/.cache/speculum/models`.
 ///
 /// A fetched model is `NAME.gguf` plus `NAME.gguf.verified`, a stamp recording the size, modification
-/// time and SHA-256 at verification. Opening checks size and stamp (cheap); `verify` rehashes.
+/// time, SHA-256 and a sampled digest at verification. Opening checks size, time and the sampled digest
+/// (1 MiB read: catches a file rewritten in place with its time put back); `verify` rehashes it all.
 public struct ModelStore: Sendable {
     public let directory: String
 
@@ -20,11 +21,26 @@ public struct ModelStore: Sendable {
     public func path(of model: RegistryModel) -> String { "\(directory)/\(model.name).gguf" }
     func stampPath(of model: RegistryModel) -> String { path(of: model) + ".verified" }
 
-    /// The stamp a verified file must match: size, modification time (ns), sha256.
+    /// The stamp a verified file must match: size, modification time (ns), sha256, sampled digest.
     func currentStamp(of model: RegistryModel) -> String? {
         guard let attrs = try? FileManager.default.attributesOfItem(atPath: path(of: model)),
-              let size = attrs[.size] as? Int, let date = attrs[.modificationDate] as? Date else { return nil }
-        return "\(size) \(Int64(date.timeIntervalSince1970 * 1e9)) \(model.sha256)"
+              let size = attrs[.size] as? Int, let date = attrs[.modificationDate] as? Date,
+              let sample = Self.sampledDigest(path(of: model), size: size) else { return nil }
+        return "\(size) \(Int64(date.timeIntervalSince1970 * 1e9)) \(model.sha256) sample:\(sample)"
+    }
+
+    /// SHA-256 over 16 slices of 64 KiB spread evenly over the file (the first and the last among them).
+    static func sampledDigest(_ path: String, size: Int) -> String? {
+        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? h.close() }
+        var sha = SHA256()
+        let slice = 64 << 10, slices = 16
+        for i in 0..<slices {
+            let offset = max(0, size - slice) * i / (slices - 1)
+            guard (try? h.seek(toOffset: UInt64(offset))) != nil, let data = try? h.read(upToCount: slice) else { return nil }
+            data.withUnsafeBytes { sha.update($0) }
+        }
+        return sha.finalizeHex()
     }
 
     /// Whether the model's file is present and unchanged since it was verified.

@@ -1,5 +1,16 @@
 import Foundation
 
+/// The KV cache size for `requested` tokens (nil: 4096, or the training context when smaller). More
+/// than the model was trained on is refused rather than quietly cut.
+public func contextCapacity(_ requested: Int?, for model: LoadedModel) throws(DecoderError) -> Int {
+    let trained = model.model.config.contextLength
+    guard let requested else { return min(4096, trained) }
+    guard requested <= trained else {
+        throw .invalidOption("--ctx \(requested) is more than \(model.path.split(separator: "/").last ?? "")'s training context (\(trained) tokens)")
+    }
+    return requested
+}
+
 /// A target and, when a strategy needs one, a draft model, loaded once and shared by every strategy.
 public final class ModelPair {
     public let target: LoadedModel
@@ -15,9 +26,11 @@ public final class ModelPair {
         didSet { draftContext?.headRows = draftHeadRows }
     }
 
-    public init(target name: String, draft draftName: String, capacity: Int, arithmetic: Arithmetic, pool: ComputePool) throws {
+    /// `capacity` nil: 4096 tokens, or the model's training context when that is smaller.
+    public init(target name: String, draft draftName: String, capacity: Int?, arithmetic: Arithmetic, pool: ComputePool) throws {
         target = try LoadedModel(name)
-        targetContext = InferenceContext(model: target.model, capacity: capacity, arithmetic: arithmetic, pool: pool)
+        targetContext = InferenceContext(model: target.model, capacity: try contextCapacity(capacity, for: target),
+                                         arithmetic: arithmetic, pool: pool)
         self.draftName = draftName
     }
 
@@ -28,19 +41,21 @@ public final class ModelPair {
         proposalLimit = try checkVocabularies(target: target.tokenizer.vocabulary, targetRows: target.model.config.vocabulary,
                                               draft: d.tokenizer.vocabulary, draftRows: d.model.config.vocabulary)
         draft = d
-        draftContext = InferenceContext(model: d.model, capacity: targetContext.capacity,
+        // Room past the target's end: near the end of the context the draft still evaluates a whole tree level.
+        draftContext = InferenceContext(model: d.model, capacity: targetContext.capacity + 128,
                                         arithmetic: targetContext.arithmetic, pool: targetContext.pool)
         draftContext?.headRows = draftHeadRows
     }
 
     /// A decoder over this pair (loading the draft if `drafter` needs it).
+    /// `endOfGeneration` replaces the vocabulary's end-of-generation ids (empty: never stop at one).
     public func decoder(drafter: any Drafter, settings: SamplerSettings, draftSettings: SamplerSettings,
-                        draftMode: DraftMode) throws -> SpeculativeDecoder {
+                        draftMode: DraftMode, endOfGeneration: Set<TokenID>? = nil) throws -> SpeculativeDecoder {
         if drafter.needsDraftModel { try ensureDraft() }
         try prepare(drafter)
         let d = try SpeculativeDecoder(target: targetContext, draft: draftContext, targetSettings: settings,
                                        draftSettings: draftSettings, draftMode: draftMode,
-                                       drafter: drafter, endOfGeneration: target.tokenizer.vocabulary.endOfGeneration)
+                                       drafter: drafter, endOfGeneration: endOfGeneration ?? target.tokenizer.vocabulary.endOfGeneration)
         d.environment.proposalLimit = min(proposalLimit, draftHeadRows ?? Int.max)
         return d
     }

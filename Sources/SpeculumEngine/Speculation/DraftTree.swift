@@ -83,6 +83,16 @@ public struct DraftTree: Sendable {
         return tokens.reversed()
     }
 
+    /// The first `count` nodes and their proposals: still a tree (parents come first), and each
+    /// sibling list is a prefix of its draws, which R1/R2/R3 accept as a proposal of its own.
+    public func prefix(_ count: Int) -> DraftTree {
+        guard count < nodes.count else { return self }
+        var t = DraftTree()
+        t.nodes = Array(nodes.prefix(max(0, count)))
+        t.proposals = proposals.filter { $0.key < t.nodes.count && (!t.candidates(of: $0.key).isEmpty) }
+        return t
+    }
+
     /// Parent indices as batch indices for a forward pass whose row 0 is the root.
     public var batchParents: [Int] { [-1] + nodes.map { $0.parent + 1 } }
 }

@@ -7,6 +7,7 @@ public enum DecoderError: Error, Sendable, CustomStringConvertible {
     case emptyPrompt
     case inference(InferenceError)
     case invalidOption(String)
+    case contextFull(capacity: Int)
 
     public var description: String {
         switch self {
@@ -16,6 +17,7 @@ public enum DecoderError: Error, Sendable, CustomStringConvertible {
         case .emptyPrompt: return "the prompt is empty"
         case .inference(let e): return e.description
         case .invalidOption(let why): return why
+        case .contextFull(let c): return "the context is full (\(c) tokens): raise it with --ctx to generate more"
         }
     }
 }
@@ -93,16 +95,23 @@ public final class SpeculativeDecoder {
     }
 
     /// Why `step` ended the generation.
-    public enum Stop: Sendable { case endOfGeneration, stopString, budget }
+    public enum Stop: Sendable { case endOfGeneration, stopString, budget, contextFull }
+
+    /// Draft nodes the next cycle's verification can still hold: the target's cache has the committed
+    /// tokens but the root, and the batch is the root plus the nodes. −1: no further cycle fits.
+    public var contextRoom: Int { target.context.capacity - committed.count }
 
     /// One cycle: draft, verify in one target forward, accept, roll back. `budget` caps the total
     /// output; `isStop(i)` is asked after output token i is appended and ends the output there.
     /// Returns the trace and, when the output ended inside this cycle, why.
     public func step(budget: Int, isStop: (Int) -> Bool = { _ in false }) throws -> (trace: CycleTrace, stop: Stop?) {
+        let room = contextRoom
+        guard room >= 0 else { throw DecoderError.contextFull(capacity: target.context.capacity) }
         let t0 = now()
         environment.committed = committed
-        environment.remainingBudget = max(1, budget - output.count)
-        let tree = try drafter.propose(environment)
+        environment.remainingBudget = min(max(1, budget - output.count), room)
+        // Drafters bound the depth by the budget; near the end of the context the node count is cut too.
+        let tree = try drafter.propose(environment).prefix(room)
         let t1 = now()
 
         // Verify: row 0 is the root (the last committed token, not yet in the target's cache).
@@ -139,6 +148,7 @@ public final class SpeculativeDecoder {
             if isStop(output.count - 1) { stop = .stopString; break }
             if output.count >= budget { stop = .budget; break }
         }
+        if stop == nil && contextRoom < 0 { stop = .contextFull }
         // The target keeps the root and the accepted rows of what was kept, except the last kept
         // token, which is the next root. The draft forgets whatever the output did not keep.
         let keptNodes = Array(result.acceptedPath.prefix(max(0, kept - 1)))

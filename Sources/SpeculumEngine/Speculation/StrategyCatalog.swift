@@ -26,7 +26,7 @@ public enum StrategyCatalog {
         Entry(name: "recycling", title: "Token Recycling", lossless: true, needsDraftModel: false,
               knobs: [("nodes", "template nodes, 1–\(TokenRecyclingDrafter.template.count)")]),
         Entry(name: "aded", title: "ADED adaptive n-gram table", lossless: true, needsDraftModel: false,
-              knobs: [("nodes", "draft nodes, 1–64"), ("depth", "search depth, 1–8"), ("iterations", "search iterations, 1–2000")]),
+              knobs: [("nodes", "draft nodes, 1–64"), ("depth", "search depth, 1–8"), ("iterations", "search iterations, 1–2000"), ("bigrams", "most bigrams the table keeps, 1024–4194304")]),
         Entry(name: "self", title: "self-speculation (layer skipping)", lossless: true, needsDraftModel: false,
               knobs: [("layers", "blocks that draft, 1 to the target's blocks − 1"), ("k", "draft length, 1–32")]),
         Entry(name: "lookahead", title: "lookahead decoding", lossless: true, needsDraftModel: false,
@@ -80,7 +80,8 @@ public enum StrategyCatalog {
         case "rsd-s": return RSDBeamDrafter(width: try int("width", 3, 1...16), depth: try int("depth", 3, 1...16))
         case "lookup": return PromptLookupDrafter(k: try int("k", 6, 1...32), maxN: try int("n", 3, 1...8))
         case "recycling": return TokenRecyclingDrafter(nodes: try int("nodes", 12, 1...TokenRecyclingDrafter.template.count))
-        case "aded": return ADEDDrafter(nodes: try int("nodes", 10, 1...64), depth: try int("depth", 4, 1...8), iterations: try int("iterations", 150, 1...2000))
+        case "aded": return ADEDDrafter(nodes: try int("nodes", 10, 1...64), depth: try int("depth", 4, 1...8), iterations: try int("iterations", 150, 1...2000),
+                                         maxBigrams: try int("bigrams", 262_144, 1024...4_194_304))
         // Defaults measured on the 1.5B (28 blocks): without a trained early exit, acceptance is ~1% at
         // half depth, 55% at 24 blocks and 84% at 26, so the draft must run nearly the whole model.
         case "self": return SelfSpeculativeDrafter(layers: try int("layers", max(1, targetBlocks - 2), 1...max(1, targetBlocks - 1)), k: try int("k", 2, 1...32))

@@ -11,18 +11,22 @@ public final class ADEDDrafter: Drafter {
     public var nodes: Int
     public var depth: Int
     public var iterations: Int
+    /// The most bigrams the table keeps. Every generated token can add one, so without a bound a long
+    /// run's memory would grow with its length; past the bound the weakest tenth is dropped.
+    public var maxBigrams: Int
     /// (a, b) packed as a << 32 | b → (next, weight), heaviest first, at most 12.
     public private(set) var table: [UInt64: [(token: TokenID, weight: Float)]] = [:]
 
-    public init(nodes: Int = 10, depth: Int = 4, iterations: Int = 150) {
+    public init(nodes: Int = 10, depth: Int = 4, iterations: Int = 150, maxBigrams: Int = 262_144) {
         self.nodes = nodes
         self.depth = depth
         self.iterations = iterations
+        self.maxBigrams = max(16, maxBigrams)
     }
     public var name: String { "aded" }
-    public var summary: String { "ADED: nodes=\(nodes) depth=\(depth) iterations=\(iterations); table of \(table.count) bigrams" }
+    public var summary: String { "ADED: nodes=\(nodes) depth=\(depth) iterations=\(iterations) bigrams≤\(maxBigrams); table of \(table.count) bigrams" }
 
-    static func key(_ a: TokenID, _ b: TokenID) -> UInt64 { UInt64(UInt32(truncatingIfNeeded: a)) << 32 | UInt64(UInt32(truncatingIfNeeded: b)) }
+    public static func key(_ a: TokenID, _ b: TokenID) -> UInt64 { UInt64(UInt32(truncatingIfNeeded: a)) << 32 | UInt64(UInt32(truncatingIfNeeded: b)) }
 
     /// Adds a corpus's trigram statistics: per bigram, the conditional frequencies of the next token.
     public func learn(_ tokens: [TokenID]) {
@@ -35,6 +39,7 @@ public final class ADEDDrafter: Drafter {
             for (t, c) in nexts { merged[t] = max(merged[t] ?? 0, Float(c) / total) }
             table[k] = Self.prune(merged)
         }
+        bound()
     }
 
     static func prune(_ weights: [TokenID: Float]) -> [(token: TokenID, weight: Float)] {
@@ -55,6 +60,17 @@ public final class ADEDDrafter: Drafter {
             }
             table[k] = Self.prune(Dictionary(list.map { ($0.token, $0.weight) }, uniquingKeysWith: max))
         }
+        bound()
+    }
+
+    /// Keeps the table within `maxBigrams`: drops the bigrams whose strongest successor is weakest
+    /// (ties: the larger key), down to nine tenths of the bound, so the sort runs once per tenth.
+    func bound() {
+        guard table.count > maxBigrams else { return }
+        let keep = maxBigrams * 9 / 10
+        let ranked = table.map { (key: $0.key, weight: $0.value.first?.weight ?? 0) }
+            .sorted { $0.weight != $1.weight ? $0.weight > $1.weight : $0.key < $1.key }
+        for e in ranked[keep...] { table[e.key] = nil }
     }
 
     public func begin(_ env: DraftEnvironment) throws { learn(env.committed) }
@@ -172,5 +188,6 @@ public final class ADEDDrafter: Drafter {
             merged[t] = max(merged[t] ?? 0, w)
             table[k] = Self.prune(merged)
         }
+        bound()
     }
 }

@@ -71,6 +71,13 @@ public final class LookaheadDrafter: Drafter {
 
     public func observe(_ o: CycleObservation, _ env: DraftEnvironment) {
         guard let top = levelNodes.last else { return }
+        // Near the end of the context the decoder verifies only a prefix of the tree: the lookahead
+        // rows it cut have no logits, so the window starts over.
+        guard top.allSatisfy({ $0 < o.tree.count }) else {
+            levels = []
+            levelNodes = []
+            return
+        }
         let fresh = top.map { Sampler.argmax(o.targetLogits($0 + 1)) }
         if levels.count == ngram - 1 {
             for i in 0..<window { remember(levels.map { $0[i] } + [fresh[i]]) }
