@@ -210,6 +210,16 @@ func bitwiseEqual(_ a: [Float], _ b: [Float]) -> Bool {
         #expect(throws: ModelLoadError(path: "bad.gguf", "tensor blk.0.attn_q.weight has shape [256, 256], expected [256, 512]")) {
             try load(TinyModel.bytes { $0.add("qwen2.attention.key_length", .uint32(128)) })
         }
+        // Metadata that promises more than the tensors hold, or a vocabulary the embedding lacks rows for.
+        #expect(throws: ModelLoadError(path: "bad.gguf", "tensor blk.2.attn_norm.weight is missing")) {
+            try load(TinyModel.bytes { $0.set("qwen2.block_count", .uint32(3)) })
+        }
+        #expect(throws: ModelLoadError(path: "bad.gguf", "the vocabulary has 300 tokens but token_embd.weight only 260 rows")) {
+            try load(TinyModel.bytes { $0.set("tokenizer.ggml.tokens", .array(.string, (0..<300).map { .string("t\($0)") })) })
+        }
+        #expect(throws: ModelLoadError(path: "bad.gguf", "qwen2.attention.head_count = 0 is not a positive integer below 2^24")) {
+            try load(TinyModel.bytes { $0.set("qwen2.attention.head_count", .uint32(0)) })
+        }
     }
 }
 

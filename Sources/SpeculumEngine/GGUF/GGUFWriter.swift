@@ -14,6 +14,11 @@ public struct GGUFWriter {
         kvs.append((key, value))
     }
 
+    /// Replaces the value of `key` where it was added (or adds it): for tests that break one field.
+    public mutating func set(_ key: String, _ value: GGUFValue) {
+        if let i = kvs.firstIndex(where: { $0.0 == key }) { kvs[i].1 = value } else { kvs.append((key, value)) }
+    }
+
     /// Adds a tensor; `data` must hold exactly the bytes its shape and type need.
     public mutating func addTensor(_ name: String, shape: [Int], type: GGMLType, data: [UInt8]) {
         precondition(shape[0] % type.blockSize == 0, "row length must be a multiple of the block size")
