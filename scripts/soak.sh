@@ -14,10 +14,10 @@ export SPECULUM_TUNE=$work/tune
 if [ "$mode" = ci ]; then
   target=Tests/SpeculumEngineTests/Fixtures/fuzz/seed-qwen2-narrow.gguf
   draft=Tests/SpeculumEngineTests/Fixtures/fuzz/seed-llama-narrow-tied.gguf
-  tokens=2000 runs=10 ctx=2200
+  tokens=2000 runs=10 ctx=2200 end_ctx=600
 else
   target=qwen2.5-coder-1.5b-instruct-q4_k_m draft=qwen2.5-coder-0.5b-instruct-q4_k_m
-  tokens=4000 runs=1 ctx=4200
+  tokens=4000 runs=1 ctx=4200 end_ctx=4096
 fi
 strategies=$("$bin" strategies --json | python3 -c 'import json,sys; print(" ".join(s["name"] for s in json.load(sys.stdin)))')
 passed=0 failed=0
@@ -45,8 +45,8 @@ PY
 done
 # To the end of the context: a clear stop, not an error.
 if "$bin" generate --model "$target" --draft "$draft" --strategy chain --prompt "the theory in the" --max-tokens 100000 \
-     --ctx 600 --ignore-eos --json >"$work/end.json" 2>"$work/end.err" \
-   && grep -q '"stop_reason":"context_full"' "$work/end.json" && grep -q "the context of 600 tokens is full; raise --ctx" "$work/end.err"
+     --ctx $end_ctx --ignore-eos --json >"$work/end.json" 2>"$work/end.err" \
+   && grep -q '"stop_reason":"context_full"' "$work/end.json" && grep -q "the context of $end_ctx tokens is full; raise --ctx" "$work/end.err"
 then passed=$((passed + 1)); echo "to the end of the context: stopped with context_full and the message"
 else failed=$((failed + 1)); echo "FAIL the run to the end of the context"; tail -3 "$work/end.err"; fi
 echo "soak ($mode): $passed passed, $failed failed"

@@ -129,4 +129,17 @@ struct GoldenFile: Decodable {
         #expect(d.push([0xE2, 0x82]) == "")
         #expect(d.finish() == "\u{FFFD}")
     }
+
+    /// A token without bytes (a control token printed without specials) is nothing, before or
+    /// after text: the 1.5B soak run crashed here after --ignore-eos ran past <|im_end|>.
+    @Test func tokensWithoutBytesAreNothing() {
+        var d = StreamingTextDecoder()
+        #expect(d.push([]) == "")
+        #expect(d.push(Array("x".utf8)) == "x")
+        #expect(d.push([]) == "")
+        #expect(d.push([0xC3]) == "")
+        #expect(d.push([]) == "")
+        #expect(d.push([0xA9]) == "é")
+        #expect(d.finish() == "")
+    }
 }

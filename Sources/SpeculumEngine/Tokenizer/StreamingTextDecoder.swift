@@ -23,6 +23,8 @@ public struct StreamingTextDecoder: Sendable {
 
     /// How many bytes at the end start a character that more bytes could still complete.
     private func incompleteTailLength(_ b: [UInt8]) -> Int {
+        // A control token (an end of generation that --ignore-eos ran past) brings no bytes at all.
+        guard !b.isEmpty else { return 0 }
         // The last lead byte among the final 3 bytes decides.
         for back in 1...min(3, b.count) {
             let byte = b[b.count - back]
