@@ -9,7 +9,7 @@ BIN     := .build/release/speculum
 DEFAULT_MODELS := qwen2.5-coder-1.5b-instruct-q4_k_m qwen2.5-coder-0.5b-instruct-q4_k_m
 ALL_MODELS     := $(DEFAULT_MODELS) gemma-3-270m-q4_k_m
 
-.PHONY: run test deps build models models-all unit-tests cli-check ui-check fuzz fuzz-ci fuzz-seeds soak soak-ci fixtures reference-fixtures bench compare clean
+.PHONY: run test deps build models models-all unit-tests cli-check ui-check fuzz fuzz-ci fuzz-seeds soak soak-ci fixtures gemma-fixtures reference-fixtures bench compare clean
 
 ## The main job: the playground on the default pair (tuned for this machine once, about a minute; cached).
 run: deps build models
@@ -70,6 +70,13 @@ fixtures: models
 	.build/fixtures-venv/bin/pip install --quiet gguf==0.19.0 tokenizers
 	.build/fixtures-venv/bin/python scripts/fixtures/make_tokenizer_fixtures.py \
 	  "$$($(BIN) models path qwen2.5-coder-0.5b-instruct-q4_k_m)" Tests/SpeculumEngineTests/Fixtures/qwen2-tokenizer.json
+
+## Regenerate the Gemma tokenizer fixtures from llama.cpp itself (the make compare environment: llama-cpp-python).
+gemma-fixtures: models-all
+	test -x .build/compare-venv/bin/python || python3 -m venv .build/compare-venv
+	.build/compare-venv/bin/python -c 'import llama_cpp' 2>/dev/null || .build/compare-venv/bin/pip install --quiet llama-cpp-python==0.3.36
+	cd scripts/fixtures && ../../.build/compare-venv/bin/python make_gemma_tokenizer_fixtures.py \
+	  "$$(../../$(BIN) models path gemma-3-270m-q4_k_m)" ../../Tests/SpeculumEngineTests/Fixtures/gemma3-tokenizer.json
 
 ## Regenerate the forward-pass reference fixtures with the numpy reference (minutes; needs PyPI: numpy, gguf, tokenizers).
 reference-fixtures: models

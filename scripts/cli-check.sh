@@ -35,7 +35,14 @@ expect_error "unknown model"      "'llama-9000' is neither a known model"      -
 expect_error "unknown to fetch"   "'llama-9000' is neither a known model"      -- "$bin" models fetch llama-9000
 expect_error "tokenize bad file"  "not a GGUF file"                            -- "$bin" tokenize "$work/notes.txt" hello
 expect_error "unfetched model"    "speculum models fetch gemma-3-270m-q4_k_m"  -- env SPECULUM_MODELS="$work/empty" "$bin" inspect gemma-3-270m-q4_k_m
-expect_error "unsupported tokenizer" "unsupported tokenizer.ggml.model 'llama'" -- "$bin" tokenize gemma-3-270m-q4_k_m hello
+# Gemma 3 on its own: its SentencePiece tokenizer (BOS added, ids from llama.cpp) and a draft-free strategy.
+if [ "$("$bin" tokenize gemma-3-270m-q4_k_m "Hello world" --json 2>"$work/err")" = '{"ids":[2,9259,1902],"pieces":["<bos>","Hello"," world"]}' ] \
+   && "$bin" generate --model gemma-3-270m-q4_k_m --strategy lookup --prompt "The capital of France is Paris. The capital of Italy is" \
+        --max-tokens 4 --temperature 0 >"$work/out" 2>"$work/err" && grep -q "Rome" "$work/out"
+then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL gemma tokenize/generate"; head -5 "$work/err" "$work/out"; fi
+# Gemma with a Qwen draft: refused by the decoders, naming both sizes and the first differing token.
+expect_error "vocabulary mismatch" "the draft's vocabulary (151936 tokens) does not match the target's (262144 tokens): token 0 is '<pad>' in the target and '!' in the draft" \
+  -- "$bin" generate --model gemma-3-270m-q4_k_m --draft qwen2.5-coder-0.5b-instruct-q4_k_m --strategy chain --prompt hi
 expect_error "generate bad model" "notes.txt: not a GGUF file"                -- "$bin" generate --model "$work/notes.txt" --prompt hi
 expect_error "perplexity no file" "$work/none.txt: cannot read the file"       -- "$bin" perplexity --model qwen2.5-coder-0.5b-instruct-q4_k_m "$work/none.txt"
 expect_error "empty prompt"       "--prompt is empty"                          -- "$bin" generate --model qwen2.5-coder-0.5b-instruct-q4_k_m --prompt ""

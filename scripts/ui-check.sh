@@ -152,5 +152,41 @@ sleep 4
 tmux send-keys -t "$session" C-c
 wait_for "EXIT=130" 10 && screen | grep -q "key-to-screen p95"; check "Ctrl-C during prefill restores the terminal and exits 130" $?
 
+# Each signal inside each phase: the process sends it to itself at a chosen point (SPECULUM_SIGNAL_AT,
+# a test hook), so drafting, verification and rendering are each hit for certain. Every time: the
+# conventional exit code, the terminal restored (the report line printed after it), whole --record lines.
+for at in drafting verifying rendering; do
+  for sig in INT:130 TERM:143 HUP:129; do
+    name=${sig%%:*} code=${sig##*:}
+    rm -f "$work/record.jsonl"
+    turn=3; [ $at = rendering ] && turn=40   # frames drawn while loading come first; the 40th is while decoding
+    fresh 100 30 "cd $work && env LANG=C.UTF-8 SPECULUM_TUNE=$work/tune SPECULUM_SIGNAL_AT=$name@$at#$turn $bin --target $small --draft $small --max-tokens 64 --record $work/record.jsonl; echo EXIT=\$?; sleep 60"
+    wait_for "⏸ paused" 90
+    tmux send-keys -t "$session" ' '
+    wait_for "EXIT=$code" 60 && screen | grep -q "key-to-screen p95" \
+      && python3 -c "import json; assert [json.loads(l) for l in open('$work/record.jsonl')]" 2>/dev/null
+    check "SIG$name while $at: exit $code, terminal restored, whole record lines" $?
+  done
+done
+
+# Resized about 100 times a second for 10 seconds while decoding, through sizes below the minimum:
+# the playground keeps drawing and quits cleanly afterwards.
+start 100 30 ""
+wait_for "⏸ paused" 90
+tmux send-keys -t "$session" ' '
+resizes=0 t0=$(date +%s.%N)
+while python3 -c "import sys; sys.exit(0 if $(date +%s.%N) - $t0 < 10 else 1)"; do
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    tmux resize-window -t "$session" -x $((30 + (resizes * 37) % 110)) -y $((8 + (resizes * 11) % 40)) 2>/dev/null
+    resizes=$((resizes + 1))
+    sleep 0.005
+  done
+done
+rate=$(python3 -c "print(round($resizes / ($(date +%s.%N) - $t0)))")
+tmux resize-window -t "$session" -x 100 -y 30
+wait_for "Draft tree" 10 && tmux send-keys -t "$session" q && wait_for "EXIT=0" 20
+check "resized $resizes times ($rate/s) while decoding: still drawing, quits with 0" $?
+echo "  (resize storm: $resizes resizes at $rate per second)"
+
 echo "ui-check: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -230,9 +230,17 @@ extension PlaygroundEngine {
         refresh()
         var reference: [TokenID]?
         var arSpeed = 0.0
+        var skipped: [String] = []
         for name in StrategyCatalog.names {
             if worker.hasPending() || worker.isStopping { break }   // a key press interrupts the race
-            try decoder.setDrafter(try drafterFor(name))
+            let drafter: any Drafter
+            do {
+                drafter = try drafterFor(name)
+            } catch DecoderError.vocabularyMismatch {  // no usable draft model (a Gemma target): race the rest
+                skipped.append(name)
+                continue
+            }
+            try decoder.setDrafter(drafter)
             let r = try decoder.generate(prompt: promptIDs, maxTokens: min(64, config.maxTokens), tokenizer: pair.target.tokenizer)
             let tps = r.statistics.tokensPerSecond
             if name == "ar" { reference = r.ids; arSpeed = tps; snapshot.arTokensPerSecond = tps }
@@ -242,6 +250,9 @@ extension PlaygroundEngine {
             refresh()
         }
         snapshot.raceRunning = false
+        if !skipped.isEmpty {
+            snapshot.message = "race skipped \(skipped.joined(separator: ", ")): the draft model does not share the target's vocabulary"
+        }
         try decoder.setDrafter(current)
         try restart()
     }

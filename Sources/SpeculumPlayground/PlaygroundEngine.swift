@@ -74,10 +74,19 @@ final class PlaygroundEngine {
         snapshot.contextCapacity = pair.targetContext.capacity
         pair.draftHeadRows = config.draftHeadRows
         applyTunedSettings()
-        let drafter = try drafterFor(config.strategy)
+        var drafter: any Drafter
+        do {
+            drafter = try drafterFor(config.strategy)
+        } catch DecoderError.vocabularyMismatch(let t, let d, _) where !config.draftGiven {
+            // A target of another family (Gemma) with the default Qwen draft: draft-free strategies only.
+            drafter = try drafterFor(Self.draftFreeStart)
+            snapshot.message = "the default draft's vocabulary (\(d) tokens) is not the target's (\(t)): started with "
+                + "\(Self.draftFreeStart); draft-model strategies need --draft with the target's vocabulary"
+        }
         var draftSettings = config.sampling
         draftSettings.temperature = config.draftTemperature ?? config.sampling.temperature
         decoder = try pair.decoder(drafter: drafter, settings: config.sampling, draftSettings: draftSettings, draftMode: config.draftMode)
+        decoder.phaseObserver = { SignalInjection.reached($0.rawValue) }
         if let path = config.recordPath {
             guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
                 throw DecoderError.invalidOption("--record \(path): cannot create the file")
@@ -99,6 +108,10 @@ final class PlaygroundEngine {
         snapshot.tuned = tuned.summary
     }
 
+    /// Where the playground starts when the target has no draft model: self-speculation drafts from
+    /// the target's own first blocks, so the tree and the p/q of every node are still there to see.
+    static let draftFreeStart = "self"
+
     func drafterFor(_ name: String) throws -> any Drafter {
         if let d = drafters[name] { return d }
         let d = try StrategyCatalog.make(name, settings: settings[name] ?? [:], targetBlocks: pair.target.model.config.blocks)
@@ -111,7 +124,7 @@ final class PlaygroundEngine {
     func restart() throws {
         let tok = pair.target.tokenizer
         if config.chat {
-            promptIDs = tok.encode(ChatFormat.qwen.render([ChatMessage(.user, prompt)]), parseSpecial: true)
+            promptIDs = tok.encode(ChatFormat.matching(tok.vocabulary).render([ChatMessage(.user, prompt)]), parseSpecial: true)
         } else {
             promptIDs = tok.encode(prompt)
         }

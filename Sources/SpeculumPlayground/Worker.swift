@@ -24,6 +24,9 @@ public struct PlaygroundConfig: Sendable {
     public var draftHeadRows: Int?
     /// Start chain and tree from what `speculum tune` chose for this pair and machine, when it has.
     public var useTuned = true
+    /// The draft was named on the command line. When it was not and the default draft does not share
+    /// the target's vocabulary (Gemma), the playground starts on a draft-free strategy instead of failing.
+    public var draftGiven = true
 
     public init(target: String, draft: String, strategy: String, settings: [String: String], prompt: String, chat: Bool,
                 maxTokens: Int, sampling: SamplerSettings, draftTemperature: Float?, draftMode: DraftMode, contextSize: Int?,

@@ -160,7 +160,7 @@ func promptIDs(_ text: String, tokenizer: any Tokenizer, chat: Bool, system: Str
     var messages: [ChatMessage] = []
     if let system { messages.append(ChatMessage(.system, system)) }
     messages.append(ChatMessage(.user, text))
-    return tokenizer.encode(ChatFormat.qwen.render(messages), parseSpecial: true)
+    return tokenizer.encode(ChatFormat.matching(tokenizer.vocabulary).render(messages), parseSpecial: true)
 }
 
 /// Writes `--trace` lines to a temporary file renamed into place at the end, so a killed run never

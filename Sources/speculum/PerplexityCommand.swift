@@ -37,7 +37,8 @@ struct PerplexityCommand: ParsableCommand {
         var options = model
         options.ctx = max(options.ctx ?? 0, chunkSize)
         let (loaded, context) = try options.load()
-        let tokens = loaded.tokenizer.encode(text, addSpecial: false, parseSpecial: false)
+        // As llama.cpp's perplexity tool: BOS in front when the vocabulary adds one (Gemma), then chunks.
+        let tokens = loaded.tokenizer.encode(text, addSpecial: true, parseSpecial: false)
         let bos = loaded.tokenizer.vocabulary.addBOS ? loaded.tokenizer.vocabulary.bos : nil
         let result = try Perplexity.evaluate(context, tokens: tokens, ctx: chunkSize, maxChunks: chunks, bos: bos) { chunk, ppl in
             if !json { FileHandle.standardError.write(Data("[\(chunk + 1)] \(String(format: "%.4f", ppl))\n".utf8)) }

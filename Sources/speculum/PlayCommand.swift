@@ -28,8 +28,8 @@ struct PlayCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Start chain and tree from what `speculum tune` chose for this pair and machine (--set wins).")
     var tuned = true
 
-    @Option(help: "The draft model: a registry name or a GGUF path.")
-    var draft: String = ModelRegistry.defaultDraft
+    @Option(help: "The draft model: a registry name or a GGUF path (default: \(ModelRegistry.defaultDraft)).")
+    var draft: String?
 
     @Option(help: "Tokens per generation (1–100000).")
     var maxTokens: Int = 256
@@ -52,12 +52,13 @@ struct PlayCommand: ParsableCommand {
     func run() throws {
         do { try Terminal.check() } catch { throw CommandError("\(error)") }
         var config = PlaygroundConfig(
-            target: model.target, draft: draft, strategy: strategy, settings: try parseSettings(settings), prompt: prompt,
+            target: model.target, draft: draft ?? ModelRegistry.defaultDraft, strategy: strategy, settings: try parseSettings(settings), prompt: prompt,
             chat: chat, maxTokens: maxTokens, sampling: sampling.target, draftTemperature: sampling.draftTemperature,
             draftMode: DraftMode(rawValue: sampling.draftMode) ?? .sample, contextSize: model.ctx, threads: model.threads,
             exact: model.exact, recordPath: record)
         config.draftHeadRows = sampling.draftVocab > 0 ? sampling.draftVocab : nil
         config.useTuned = tuned
+        config.draftGiven = draft != nil
         let worker = PlaygroundWorker(config: config)
         worker.start()
         let report = try runUI(source: worker, display: display)

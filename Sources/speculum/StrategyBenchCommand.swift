@@ -37,8 +37,8 @@ struct StrategyBenchCommand: ParsableCommand {
     @Option(name: .customLong("set"), help: "Sweep a knob: KNOB=V1,V2,… (repeatable); one row per combination for each strategy that has the knob.")
     var sweeps: [String] = []
 
-    @Option(help: "The draft model.")
-    var draft: String = ModelRegistry.defaultDraft
+    @Option(help: "The draft model (default: \(ModelRegistry.defaultDraft)).")
+    var draft: String?
 
     @Option(help: "Write all results to this JSON file.")
     var json: String?
@@ -86,9 +86,18 @@ struct StrategyBenchCommand: ParsableCommand {
 
     func run() throws {
         let set = try loadPromptSet(prompts, categories: categories, limit: limit)
-        let pair = try ModelPair(options: model, draftName: draft)
-        let configs = try configurations(targetBlocks: pair.target.model.config.blocks)
-        if configs.contains(where: { c in StrategyCatalog.entries.first { $0.name == c.name }!.needsDraftModel }) { try pair.ensureDraft() }
+        let pair = try ModelPair(options: model, draftName: draft ?? ModelRegistry.defaultDraft)
+        var configs = try configurations(targetBlocks: pair.target.model.config.blocks)
+        let needsDraft = { (c: (name: String, settings: [String: String])) in StrategyCatalog.entries.first { $0.name == c.name }!.needsDraftModel }
+        if configs.contains(where: needsDraft) {
+            do {
+                try pair.ensureDraft()
+            } catch DecoderError.vocabularyMismatch(let t, let d, _) where draft == nil && strategies == "all" {
+                // A target of another family (Gemma) and the default Qwen draft: the draft-free strategies only.
+                configs.removeAll(where: needsDraft)
+                FileHandle.standardError.write(Data("note: the default draft's vocabulary (\(d) tokens) is not the target's (\(t)): benchmarking the draft-free strategies; give --draft with the target's vocabulary for the others\n".utf8))
+            }
+        }
         let runner = try pair.decoder(drafter: AutoregressiveDrafter(), sampling: sampling)
         // One drafter per configuration, kept across prompts and repeats: the table-based strategies
         // (Token Recycling, ADED) keep what they learned, as they would in use.
@@ -134,7 +143,7 @@ struct StrategyBenchCommand: ParsableCommand {
             let ids: [TokenID]
             if prompt.chat {
                 messages.append(ChatMessage(.user, turn))
-                ids = tokenizer.encode(ChatFormat.qwen.render(messages), parseSpecial: true)
+                ids = tokenizer.encode(ChatFormat.matching(tokenizer.vocabulary).render(messages), parseSpecial: true)
             } else {
                 ids = tokenizer.encode(turn)
             }

@@ -67,7 +67,7 @@ struct TuneCommand: ParsableCommand {
         }
         let tokenizer = pair.target.tokenizer
         let promptIDs = set.map { p in
-            p.chat ? tokenizer.encode(ChatFormat.qwen.render([ChatMessage(.user, p.turns[0])]), parseSpecial: true)
+            p.chat ? tokenizer.encode(ChatFormat.matching(tokenizer.vocabulary).render([ChatMessage(.user, p.turns[0])]), parseSpecial: true)
                    : tokenizer.encode(p.turns[0])
         }
         let filler = tokenizer.encode((0..<40).map { "The quick brown fox number \($0) jumps over the lazy dog; " }.joined())

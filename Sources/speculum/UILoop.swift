@@ -86,6 +86,7 @@ func runUI(source: any SnapshotSource, display: DisplayOptions) throws -> String
         var shown = snapshot
         if source.hasQueuedCommands { shown.pending = "pending: your command applies at the end of this cycle" }
         let size = terminal.size
+        SignalInjection.reached("rendering")
         terminal.draw(renderScreen(RenderContext(snapshot: shown, state: state, theme: theme, glyphs: glyphs), width: size.width, height: size.height))
         shownVersion = version
         let t1 = DispatchTime.now().uptimeNanoseconds

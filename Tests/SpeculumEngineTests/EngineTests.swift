@@ -201,7 +201,7 @@ func bitwiseEqual(_ a: [Float], _ b: [Float]) -> Bool {
 
     @Test func unsupportedModelsAreNamed() throws {
         func load(_ bytes: [UInt8]) throws { _ = try TransformerModel(file: GGUFFile(file: MappedFile(bytes: bytes, name: "bad.gguf"))) }
-        #expect(throws: ModelLoadError(path: "bad.gguf", "unsupported architecture 'mamba' (supported: qwen2, llama)")) {
+        #expect(throws: ModelLoadError(path: "bad.gguf", "unsupported architecture 'mamba' (supported: qwen2, llama, gemma3)")) {
             try load(TinyModel.bytes(architecture: "mamba"))
         }
         #expect(throws: ModelLoadError(path: "bad.gguf", "tensor output.weight has type Q2_K, which the engine does not compute with (supported: F32, F16, BF16, Q4_0, Q5_0, Q8_0, Q4_K, Q5_K, Q6_K)")) {

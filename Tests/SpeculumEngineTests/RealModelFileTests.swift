@@ -40,9 +40,10 @@ import SpeculumEngine
         #expect(s.vocabularySize == 262144 && s.tokenizerModel == "llama")
         #expect(f.tensor(named: "output.weight") == nil, "gemma ties its output to token_embd")
         #expect(typeCounts(f) == ["Q8_0": 10, "Q5_0": 81, "Q4_K": 27, "Q6_K": 9, "F32": 109])
-        // Its SentencePiece tokenizer comes with the Gemma issue; until then the error names it.
-        #expect(throws: TokenizerError(path: path, "unsupported tokenizer.ggml.model 'llama' (supported: gpt2)")) {
-            try makeTokenizer(for: f)
-        }
+        // Its SentencePiece tokenizer: the examples checked against llama.cpp in the notes (§5).
+        let t = try makeTokenizer(for: f)
+        #expect(t.encode("Hello world") == [2, 9259, 1902])
+        #expect(t.encode("The capital of France is") == [2, 818, 5279, 529, 7001, 563])
+        #expect(t.encode("  x = 1\n\n\tdef f():") == [2, 138, 236781, 578, 236743, 236770, 108, 255968, 2063, 517, 6141])
     }
 }

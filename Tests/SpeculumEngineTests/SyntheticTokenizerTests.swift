@@ -73,7 +73,7 @@ func syntheticFile(merges: [String], extraTokens: [(String, Int32)] = [], pre: S
         }
         var w = GGUFWriter()
         w.add("tokenizer.ggml.model", .string("bert"))
-        #expect(throws: TokenizerError(path: "<memory>", "unsupported tokenizer.ggml.model 'bert' (supported: gpt2)")) {
+        #expect(throws: TokenizerError(path: "<memory>", "unsupported tokenizer.ggml.model 'bert' (supported: gpt2, llama)")) {
             try makeTokenizer(for: GGUFFile(file: MappedFile(bytes: w.bytes())))
         }
     }

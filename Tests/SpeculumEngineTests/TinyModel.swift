@@ -33,15 +33,16 @@ enum TinyModel {
     static func bytes(architecture: String = "qwen2", seed: UInt64 = 1, matrixTypes: [Int32]? = nil,
                       tokenizerModel: String = "gpt2", contextLength: Int = 512, tiedOutput: Bool = false,
                       vocabularySize: Int? = nil, outputScale: Float = 1, shape: Shape = .standard,
+                      blockCount: Int = blocks, slidingWindow: Int = 8, tokens: [String]? = nil,
                       edit: (inout GGUFWriter) -> Void = { _ in }) -> [UInt8] {
         let (embedding, feedForward, heads, kvHeads, headDim) = (shape.embedding, shape.feedForward, shape.heads, shape.kvHeads, shape.headDim)
         var rng = SplitMix64(seed: seed)
-        let vocab = vocabularySize.map { Array(vocabulary().prefix($0)) } ?? vocabulary()
+        let vocab = tokens ?? vocabularySize.map { Array(vocabulary().prefix($0)) } ?? vocabulary()
         var w = GGUFWriter()
         let a = architecture
         w.add("general.architecture", .string(a))
         w.add("general.name", .string("tiny-\(a)"))
-        w.add("\(a).block_count", .uint32(UInt32(blocks)))
+        w.add("\(a).block_count", .uint32(UInt32(blockCount)))
         w.add("\(a).context_length", .uint32(UInt32(contextLength)))
         w.add("\(a).embedding_length", .uint32(UInt32(embedding)))
         w.add("\(a).feed_forward_length", .uint32(UInt32(feedForward)))
@@ -49,6 +50,11 @@ enum TinyModel {
         w.add("\(a).attention.head_count_kv", .uint32(UInt32(kvHeads)))
         w.add("\(a).rope.freq_base", .float32(10000))
         w.add("\(a).attention.layer_norm_rms_epsilon", .float32(1e-6))
+        if a == "gemma3" {  // Gemma's head size is its own key (not width / heads), and it slides a window
+            w.add("\(a).attention.key_length", .uint32(UInt32(headDim)))
+            w.add("\(a).attention.value_length", .uint32(UInt32(headDim)))
+            w.add("\(a).attention.sliding_window", .uint32(UInt32(slidingWindow)))
+        }
         w.add("tokenizer.ggml.model", .string(tokenizerModel))
         w.add("tokenizer.ggml.pre", .string("qwen2"))
         w.add("tokenizer.ggml.tokens", .array(.string, vocab.map { .string($0) }))
@@ -80,9 +86,15 @@ enum TinyModel {
         var embd: [Float] = []
         for _ in 0..<(vocab.count * embedding) { embd.append(Float.random(in: -1...1, using: &rng)) }
         w.addTensor("token_embd.weight", shape: [embedding, vocab.count], floats: embd)
-        for i in 0..<blocks {
+        for i in 0..<blockCount {
             let p = "blk.\(i)."
             vector(p + "attn_norm.weight", embedding, around: 1, spread: 0.2)
+            if a == "gemma3" {
+                vector(p + "attn_q_norm.weight", headDim, around: 1, spread: 0.2)
+                vector(p + "attn_k_norm.weight", headDim, around: 1, spread: 0.2)
+                vector(p + "post_attention_norm.weight", embedding, around: 0.5, spread: 0.2)
+                vector(p + "post_ffw_norm.weight", embedding, around: 0.5, spread: 0.2)
+            }
             matrix(p + "attn_q.weight", inputs: embedding, outputs: q)
             matrix(p + "attn_k.weight", inputs: embedding, outputs: kv)
             matrix(p + "attn_v.weight", inputs: embedding, outputs: kv)

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # llama.cpp and Speculum on the same GGUF files, the same prompts and the same thread count,
 # interleaved round by round so that machine noise hits both alike. Prints each pair and the ratio.
-# Usage: scripts/compare/compare.sh SPECULUM_BINARY PYTHON_WITH_LLAMA_CPP [ROUNDS]
+# Usage: scripts/compare/compare.sh SPECULUM_BINARY PYTHON_WITH_LLAMA_CPP [ROUNDS]   (COMPARE_MODELS="a b" for other models)
 set -euo pipefail
 bin=$1 python=$2 rounds=${3:-3}
 here=$(dirname "$0")
-for m in qwen2.5-coder-1.5b-instruct-q4_k_m qwen2.5-coder-0.5b-instruct-q4_k_m; do
+for m in ${COMPARE_MODELS:-qwen2.5-coder-1.5b-instruct-q4_k_m qwen2.5-coder-0.5b-instruct-q4_k_m}; do
   path=$("$bin" models path "$m")
   for r in $(seq 1 "$rounds"); do
     llama=$("$python" "$here/llama_cpp_speed.py" "$path" --threads 2 2>/dev/null)

@@ -3,7 +3,10 @@
 
 It reads the GGUF file with the PyPI `gguf` package and dequantizes every weight with
 `gguf.quants.dequantize` (nothing is shared with the Swift/C engine), then runs the qwen2 / llama
-block as llama.cpp defines it (shared/notes/gguf-and-models.md §4):
+block as llama.cpp defines it (shared/notes/gguf-and-models.md §4), and Gemma 3's variant of it
+(embedding × √n_embd; per-head RMS norms on q and k; RMS norms on the attention and feed-forward
+outputs; tanh-GELU gate; blocks 5, 11, 17 … global with rope base 1e6, the others a 512-token sliding
+window with rope base 1e4; these constants are in the published configuration, not the GGUF):
   x = embedding[token]
   per block: h = rmsnorm(x)·w; q,k,v = Wq h (+bq), Wk h (+bk), Wv h (+bv); rotate q,k;
              x += Wo · softmax(q·kᵀ/√d + mask) v          (query head h reads KV head h // group)
@@ -69,15 +72,18 @@ class Model:
         r = GGUFReader(path)
         self.fields = r.fields
         arch = self.str("general.architecture")
-        assert arch in ("qwen2", "llama"), f"unsupported architecture {arch}"
+        assert arch in ("qwen2", "llama", "gemma3"), f"unsupported architecture {arch}"
         self.arch = arch
         g = lambda k, d=None: self.num(f"{arch}.{k}", d)
         self.n_embd, self.n_layer, self.n_head = g("embedding_length"), g("block_count"), g("attention.head_count")
         self.n_kv = g("attention.head_count_kv", self.n_head)
-        self.hd = self.n_embd // self.n_head
+        self.hd = g("attention.key_length", self.n_embd // self.n_head)
         self.eps = np.float32(g("attention.layer_norm_rms_epsilon"))
         self.base = np.float32(g("rope.freq_base", 10000.0))
-        self.neox = arch == "qwen2"
+        self.neox = arch in ("qwen2", "gemma3")
+        self.gemma = arch == "gemma3"
+        self.window = g("attention.sliding_window") if self.gemma else None
+        self.local_base = np.float32(10000.0)
         t = {x.name: x for x in r.tensors}
         vec = lambda n: dequantize(t[n].data, t[n].tensor_type).reshape(-1).astype(np.float32)
         self.embd = Weight(t["token_embd.weight"])
@@ -87,7 +93,7 @@ class Model:
         for i in range(self.n_layer):
             p = f"blk.{i}."
             L = {k: Weight(t[p + k + ".weight"]) for k in ("attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down")}
-            for k in ("attn_norm", "ffn_norm"):
+            for k in ("attn_norm", "ffn_norm") + (("attn_q_norm", "attn_k_norm", "post_attention_norm", "post_ffw_norm") if self.gemma else ()):
                 L[k] = vec(p + k + ".weight")
             for k in ("attn_q", "attn_k", "attn_v"):
                 L[k + ".bias"] = vec(p + k + ".bias") if p + k + ".bias" in t else None
@@ -107,9 +113,12 @@ class Model:
         ms = (x.astype(np.float64) ** 2).mean(axis=-1, keepdims=True)
         return (x / np.sqrt(ms + self.eps)).astype(np.float32) * w
 
-    def rope_angles(self, positions):
+    def is_local(self, layer):
+        return self.window is not None and layer % 6 != 5
+
+    def rope_angles(self, positions, base):
         """(n, hd/2) angles: theta_0 = pos, theta_{i+1} = theta_i · base^(−2/hd), iterated in f32 as llama.cpp."""
-        scale = np.float32(self.base) ** np.float32(-2.0 / self.hd)
+        scale = np.float32(base) ** np.float32(-2.0 / self.hd)
         out = np.zeros((len(positions), self.hd // 2), dtype=np.float32)
         theta = np.array(positions, dtype=np.float32)
         for i in range(self.hd // 2):
@@ -136,16 +145,27 @@ class Model:
         """Evaluates tokens after the cached ones (causal). cache: list of (K, V) per layer, extended in place."""
         n, past = len(tokens), (cache[0][0].shape[0] if cache and cache[0] is not None else 0)
         x = self.embd.w[np.array(tokens)].copy()                   # (n, n_embd): a row lookup, no rounding
-        ang = self.rope_angles(range(past, past + n))
+        if self.gemma:
+            x = x * np.float32(np.sqrt(np.float32(self.n_embd)))
+        ang = self.rope_angles(range(past, past + n), self.base)
+        local_ang = self.rope_angles(range(past, past + n), self.local_base)
         group = self.n_head // self.n_kv
         mask = np.triu(np.full((n, past + n), -np.inf, dtype=np.float32), k=past + 1)
+        local_mask = mask.copy()
+        if self.window is not None:   # query position past+i does not see key position j when past+i − j ≥ window
+            qpos = np.arange(past, past + n)[:, None]
+            local_mask[qpos - np.arange(past + n)[None, :] >= self.window] = -np.inf
         for li, L in enumerate(self.layers):
+            local = self.is_local(li)
             h = self.rmsnorm(x, L["attn_norm"])
             q, k, v = L["attn_q"](h, mode), L["attn_k"](h, mode), L["attn_v"](h, mode)
             if L["attn_q.bias"] is not None:
                 q, k, v = q + L["attn_q.bias"], k + L["attn_k.bias"], v + L["attn_v.bias"]
-            q = self.rotate(q.reshape(n, self.n_head, self.hd), ang)
-            k = self.rotate(k.reshape(n, self.n_kv, self.hd), ang)
+            q, k = q.reshape(n, self.n_head, self.hd), k.reshape(n, self.n_kv, self.hd)
+            if self.gemma:
+                q, k = self.rmsnorm(q, L["attn_q_norm"]), self.rmsnorm(k, L["attn_k_norm"])
+            q = self.rotate(q, local_ang if local else ang)
+            k = self.rotate(k, local_ang if local else ang)
             v = v.reshape(n, self.n_kv, self.hd)
             if cache[li] is None:
                 cache[li] = (k, v)
@@ -155,14 +175,21 @@ class Model:
             att = np.empty((n, self.n_head, self.hd), dtype=np.float32)
             for hh in range(self.n_head):
                 kv = hh // group
-                s = (q[:, hh, :].astype(np.float64) @ K[:, kv, :].T.astype(np.float64)) / np.sqrt(self.hd) + mask
+                s = (q[:, hh, :].astype(np.float64) @ K[:, kv, :].T.astype(np.float64)) / np.sqrt(self.hd) + (local_mask if local else mask)
                 s = np.exp(s - s.max(axis=-1, keepdims=True))
                 p = s / s.sum(axis=-1, keepdims=True)
                 att[:, hh, :] = (p @ V[:, kv, :].astype(np.float64)).astype(np.float32)
-            x = x + L["attn_output"](att.reshape(n, -1), mode)
+            o = L["attn_output"](att.reshape(n, -1), mode)
+            x = x + (self.rmsnorm(o, L["post_attention_norm"]) if self.gemma else o)
             h = self.rmsnorm(x, L["ffn_norm"])
             g, u = L["ffn_gate"](h, mode), L["ffn_up"](h, mode)
-            x = x + L["ffn_down"]((g / (1 + np.exp(-g.astype(np.float64)))).astype(np.float32) * u, mode)
+            g64 = g.astype(np.float64)
+            if self.gemma:   # tanh-approximated GELU
+                act = 0.5 * g64 * (1 + np.tanh(0.7978845608028654 * g64 * (1 + 0.044715 * g64 * g64)))
+            else:            # SiLU
+                act = g64 / (1 + np.exp(-g64))
+            f = L["ffn_down"](act.astype(np.float32) * u, mode)
+            x = x + (self.rmsnorm(f, L["post_ffw_norm"]) if self.gemma else f)
         if not want_logits:
             return None
         return self.out(self.rmsnorm(x, self.out_norm), mode)

@@ -95,38 +95,52 @@ extension InferenceContext {
             }
         }
 
-        // Token embeddings and rotary angles.
+        // Token embeddings (Gemma scales them by √n_embd) and rotary angles.
         for i in 0..<n {
-            ck_dequantize_row(model.tokenEmbedding.raw.type, model.tokenEmbedding.row(tokens[first + i]), b.x + i * E, Int64(E))
+            let x = b.x + i * E
+            ck_dequantize_row(model.tokenEmbedding.raw.type, model.tokenEmbedding.row(tokens[first + i]), x, Int64(E))
+            if c.embeddingScale != 1 { for j in 0..<E { x[j] *= c.embeddingScale } }
             let position = tree ? treeBase + depthScratch[i] : batchBase + depthScratch[first + i]
             ck_rope_angles(Int64(position), Int32(R), c.ropeBase, nil, b.rope + i * R)
+            if let window = c.slidingWindow {
+                ck_rope_angles(Int64(position), Int32(R), c.localRopeBase, nil, b.localRope + i * R)
+                slideWindow(row: i, position: position, window: window, tree: tree, seen: seen)
+            }
         }
 
-        let scale = 1 / Float(c.headDim).squareRoot()
         for l in 0..<blockLimit {
             let w = model.blocks[l]
-            // Attention: x += Wo · attention(rope(Wq·h + bq), rope(Wk·h + bk), Wv·h + bv), h = rmsnorm(x)
+            let local = c.isLocal(block: l)
+            let rope = local ? b.localRope : b.rope, mask = local ? b.localMask : b.mask
+            // Attention: x += post(Wo · attention(rope(qn(Wq·h + bq)), rope(kn(Wk·h + bk)), Wv·h + bv)), h = rmsnorm(x)
+            // (qn, kn: Gemma's per-head norms; post: Gemma's output norm; identities elsewhere)
             for i in 0..<n { ck_rmsnorm(b.x + i * E, w.attentionNorm, b.xb + i * E, Int64(E), c.rmsEpsilon) }
             matmul(w.wq, b.xb, n, b.q, bias: w.bq)
             matmul(w.wk, b.xb, n, b.k, bias: w.bk)
             matmul(w.wv, b.xb, n, b.v, bias: w.bv)
+            if let qNorm = w.qNorm, let kNorm = w.kNorm {
+                for h in 0..<(n * c.heads) { ck_rmsnorm(b.q + h * c.headDim, qNorm, b.q + h * c.headDim, Int64(c.headDim), c.rmsEpsilon) }
+                for h in 0..<(n * c.kvHeads) { ck_rmsnorm(b.k + h * c.headDim, kNorm, b.k + h * c.headDim, Int64(c.headDim), c.rmsEpsilon) }
+            }
             for i in 0..<n {
-                ck_rope_apply(b.q + i * Q, Int32(c.heads), Int32(c.headDim), Int32(R), b.rope + i * R, c.neoxRope ? 1 : 0)
-                ck_rope_apply(b.k + i * KV, Int32(c.kvHeads), Int32(c.headDim), Int32(R), b.rope + i * R, c.neoxRope ? 1 : 0)
+                ck_rope_apply(b.q + i * Q, Int32(c.heads), Int32(c.headDim), Int32(R), rope + i * R, c.neoxRope ? 1 : 0)
+                ck_rope_apply(b.k + i * KV, Int32(c.kvHeads), Int32(c.headDim), Int32(R), rope + i * R, c.neoxRope ? 1 : 0)
             }
             (cache.keys[l] + past * KV).update(from: b.k, count: n * KV)
             (cache.values[l] + past * KV).update(from: b.v, count: n * KV)
-            ck_attention(pool.raw, b.q, cache.keys[l], cache.values[l], b.mask, Int32(n), Int32(seen),
-                         Int32(c.heads), Int32(c.kvHeads), Int32(c.headDim), scale, b.attention)
+            ck_attention(pool.raw, b.q, cache.keys[l], cache.values[l], mask, Int32(n), Int32(seen),
+                         Int32(c.heads), Int32(c.kvHeads), Int32(c.headDim), c.attentionScale, b.attention)
             matmul(w.wo, b.attention, n, b.proj)
+            if let post = w.postAttentionNorm { for i in 0..<n { ck_rmsnorm(b.proj + i * E, post, b.proj + i * E, Int64(E), c.rmsEpsilon) } }
             add(b.proj, into: b.x, count: n * E)
 
-            // Feed-forward: x += W_down · (silu(W_gate·h) ⊙ W_up·h), h = rmsnorm(x)
+            // Feed-forward: x += post(W_down · (act(W_gate·h) ⊙ W_up·h)), h = rmsnorm(x); act = silu, or gelu for Gemma
             for i in 0..<n { ck_rmsnorm(b.x + i * E, w.ffnNorm, b.xb + i * E, Int64(E), c.rmsEpsilon) }
             matmul(w.wGate, b.xb, n, b.gate)
             matmul(w.wUp, b.xb, n, b.up)
-            ck_swiglu(b.gate, b.up, b.gate, Int64(n * F))
+            if c.geluGate { ck_geglu(b.gate, b.up, b.gate, Int64(n * F)) } else { ck_swiglu(b.gate, b.up, b.gate, Int64(n * F)) }
             matmul(w.wDown, b.gate, n, b.proj)
+            if let post = w.postFFNNorm { for i in 0..<n { ck_rmsnorm(b.proj + i * E, post, b.proj + i * E, Int64(E), c.rmsEpsilon) } }
             add(b.proj, into: b.x, count: n * E)
 
             for r in captureRows where range.contains(r) {
@@ -144,6 +158,21 @@ extension InferenceContext {
         }
         if outputs > 0 { head(b.xb, outputs, logitsBuffer + firstSlot * c.vocabulary) }
         return outputs
+    }
+
+    /// The sliding-window mask of batch row `i` at `position`: its row of the causal/tree mask, less
+    /// every slot whose position is `window` or more before it (llama.cpp's LLAMA_SWA_TYPE_STANDARD:
+    /// a query sees itself and the window − 1 tokens before it). Prefix slots sit at their own
+    /// position; tree slot treeBase + t at treeBase + depth(t).
+    private func slideWindow(row i: Int, position: Int, window: Int, tree: Bool, seen: Int) {
+        let b = buffers, global = b.mask + i * seen, local = b.localMask + i * seen
+        local.update(from: global, count: seen)
+        let prefix = tree ? treeBase : seen
+        let cut = min(prefix, max(0, position - window + 1))
+        local.update(repeating: 0, count: cut)
+        if tree {
+            for s in treeBase..<seen where position - (treeBase + treeDepths[s - treeBase]) >= window { local[s] = 0 }
+        }
     }
 
     /// logits (n, vocab) = LM head · x (n, n_embd), over the first `headRows` rows when set.

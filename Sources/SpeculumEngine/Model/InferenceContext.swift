@@ -129,6 +129,9 @@ final class ForwardBuffers {
     // q/attention: (maxBatch, q_dim); k/v: (maxBatch, kv_dim); proj: (maxBatch, n_embd); gate/up: (maxBatch, n_ff)
     let rope: UnsafeMutablePointer<Float>   // (maxBatch, rope_dims): cos then sin per position
     let mask: UnsafeMutablePointer<UInt8>   // (maxBatch, capacity): 1 where a row sees a slot
+    // Sliding-window blocks (Gemma 3) only; otherwise the same pointers as rope and mask.
+    let localRope: UnsafeMutablePointer<Float>  // (maxBatch, rope_dims) with the local rope base
+    let localMask: UnsafeMutablePointer<UInt8>  // (maxBatch, capacity): mask ∧ within the window
     let qbuf: UnsafeMutableRawPointer       // quantized activations for the widest matrix
     private let all: [UnsafeMutablePointer<Float>]
 
@@ -139,6 +142,8 @@ final class ForwardBuffers {
         gate = floats(c.feedForward); up = floats(c.feedForward); rope = floats(c.ropeDimensions)
         all = [x, xb, q, k, v, attention, proj, gate, up, rope]
         mask = .allocate(capacity: maxBatch * capacity)
+        localRope = c.slidingWindow == nil ? rope : floats(c.ropeDimensions)
+        localMask = c.slidingWindow == nil ? mask : .allocate(capacity: maxBatch * capacity)
         var out = output.raw
         var bytes = ck_matmul_qbuf_size(&out, Int64(maxBatch))
         for b in blocks {
@@ -153,6 +158,8 @@ final class ForwardBuffers {
     deinit {
         for p in all { p.deallocate() }
         mask.deallocate()
+        if localRope != rope { localRope.deallocate() }
+        if localMask != mask { localMask.deallocate() }
         qbuf.deallocate()
     }
 }

@@ -20,6 +20,9 @@ struct BlockWeights: @unchecked Sendable {
     let bq, bk, bv: UnsafePointer<Float>?     // (q_dim), (kv_dim), (kv_dim): qwen2 only
     let ffnNorm: UnsafePointer<Float>         // (n_embd)
     let wGate, wUp, wDown: WeightMatrix       // [n_embd → n_ff] ×2, [n_ff → n_embd]
+    // Gemma 3 only (the file stores 1 + w: the converter folded Gemma's offset in, so they multiply directly).
+    let qNorm, kNorm: UnsafePointer<Float>?                  // (head_dim), shared by every head
+    let postAttentionNorm, postFFNNorm: UnsafePointer<Float>? // (n_embd)
 }
 
 /// Reads and checks every tensor a `ModelConfig` needs; matrices stay quantized in the mapping.
@@ -76,7 +79,11 @@ struct WeightLoader {
             ffnNorm: try vector(p + "ffn_norm.weight", length: c.embedding),
             wGate: try matrix(p + "ffn_gate.weight", inputs: c.embedding, outputs: c.feedForward),
             wUp: try matrix(p + "ffn_up.weight", inputs: c.embedding, outputs: c.feedForward),
-            wDown: try matrix(p + "ffn_down.weight", inputs: c.feedForward, outputs: c.embedding))
+            wDown: try matrix(p + "ffn_down.weight", inputs: c.feedForward, outputs: c.embedding),
+            qNorm: c.hasQKNorm ? try vector(p + "attn_q_norm.weight", length: c.headDim) : nil,
+            kNorm: c.hasQKNorm ? try vector(p + "attn_k_norm.weight", length: c.headDim) : nil,
+            postAttentionNorm: c.hasPostNorms ? try vector(p + "post_attention_norm.weight", length: c.embedding) : nil,
+            postFFNNorm: c.hasPostNorms ? try vector(p + "post_ffw_norm.weight", length: c.embedding) : nil)
     }
 }
 

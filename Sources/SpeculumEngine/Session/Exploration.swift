@@ -75,7 +75,7 @@ public enum Exploration {
         var firstTokens: [TokenID] = []
         var out: [NavigationRound] = []
         for round in 1...max(1, rounds) {
-            let text = ChatFormat.qwen.render([ChatMessage(.user, navigationPrompt(question: question, explored: explored))])
+            let text = ChatFormat.matching(tokenizer.vocabulary).render([ChatMessage(.user, navigationPrompt(question: question, explored: explored))])
             var seq = tokenizer.encode(text, parseSpecial: true)
             var answer: [TokenID] = []
             for _ in 0..<maxTokens {

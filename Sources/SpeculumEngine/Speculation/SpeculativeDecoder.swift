@@ -22,6 +22,9 @@ public enum DecoderError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// The phases of one decoding cycle.
+public enum DecodePhase: String, Sendable, CaseIterable { case drafting, verifying, accepting }
+
 /// One target model, an optional draft model, and a drafter: prefill a prompt, then cycles of
 /// draft → verify → accept. Strategies are switched between cycles without touching the models.
 public final class SpeculativeDecoder {
@@ -41,6 +44,9 @@ public final class SpeculativeDecoder {
     public private(set) var lastTree: DraftTree?
     public private(set) var lastResult: VerificationResult?
     private var verifierRNG: SeededGenerator
+    /// Told when a cycle enters each phase (on the decoding thread): live status, and the
+    /// playground's signal checks, which interrupt it inside a chosen phase.
+    public var phaseObserver: ((DecodePhase) -> Void)?
 
     public init(target: InferenceContext, draft: InferenceContext? = nil, targetSettings: SamplerSettings,
                 draftSettings: SamplerSettings? = nil, draftMode: DraftMode = .sample,
@@ -111,12 +117,14 @@ public final class SpeculativeDecoder {
         environment.committed = committed
         environment.remainingBudget = min(max(1, budget - output.count), room)
         // Drafters bound the depth by the budget; near the end of the context the node count is cut too.
+        phaseObserver?(.drafting)
         let tree = try drafter.propose(environment).prefix(room)
         let t1 = now()
 
         // Verify: row 0 is the root (the last committed token, not yet in the target's cache).
         let root = committed[committed.count - 1]
         let batch = [root] + tree.nodes.map(\.token)
+        phaseObserver?(.verifying)
         do {
             try target.evaluateTree(batch, parents: tree.batchParents, logitsFor: Array(0..<batch.count))
         } catch { throw DecoderError.inference(error) }
@@ -133,6 +141,7 @@ public final class SpeculativeDecoder {
 
         lastTree = tree
         lastResult = result
+        phaseObserver?(.accepting)
         let emitted = result.acceptedPath.map { tree.nodes[$0].token } + [result.finalToken]
         drafter.observe(CycleObservation(tree: tree, result: result, emitted: emitted,
                                          targetLogits: { ctx.logits($0) }), environment)

@@ -137,7 +137,7 @@ public struct BPETokenizer: Tokenizer {
         var next = Array(Int32(1)...Int32(n))                // (n) following symbol, n = none
         var prev = Array(Int32(-1)..<Int32(n - 1))           // (n) preceding symbol, −1 = none
         next[n - 1] = -1
-        var heap = PairHeap()
+        var heap = PriorityHeap<MergePair>()
         func push(_ l: Int32, _ r: Int32) {
             guard l >= 0, r >= 0, let m = merges[UInt64(ids[Int(l)]) << 32 | UInt64(ids[Int(r)])] else { return }
             heap.push(.init(rank: m.rank, left: l, leftID: ids[Int(l)], rightID: ids[Int(r)]))
@@ -165,41 +165,8 @@ public struct BPETokenizer: Tokenizer {
     }
 }
 
-/// A binary min-heap of merge candidates ordered by (rank, left position).
-struct PairHeap {
-    struct Pair {
-        var rank: Int32, left: Int32, leftID: Int32, rightID: Int32
-        func before(_ o: Pair) -> Bool { rank != o.rank ? rank < o.rank : left < o.left }
-    }
-    private var items: [Pair] = []
-
-    mutating func push(_ p: Pair) {
-        items.append(p)
-        var i = items.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            guard items[i].before(items[parent]) else { break }
-            items.swapAt(i, parent)
-            i = parent
-        }
-    }
-
-    mutating func pop() -> Pair? {
-        guard let top = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < items.count, items[l].before(items[m]) { m = l }
-                if r < items.count, items[r].before(items[m]) { m = r }
-                if m == i { break }
-                items.swapAt(i, m)
-                i = m
-            }
-        }
-        return top
-    }
+/// A merge candidate, ordered by (rank, left position).
+struct MergePair: HeapOrdered {
+    var rank: Int32, left: Int32, leftID: Int32, rightID: Int32
+    func before(_ o: MergePair) -> Bool { rank != o.rank ? rank < o.rank : left < o.left }
 }

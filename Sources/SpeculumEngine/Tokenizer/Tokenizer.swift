@@ -50,9 +50,11 @@ public func makeTokenizer(for file: GGUFFile) throws(TokenizerError) -> any Toke
                 "unsupported tokenizer.ggml.pre '\(pre)' (supported: \(BPETokenizer.supportedPreTokenizers.sorted().joined(separator: ", ")))")
         }
         return try BPETokenizer(file: file)
+    case "llama":
+        return try SPMTokenizer(file: file)
     case nil:
         throw TokenizerError(path: file.path, "metadata lacks tokenizer.ggml.model")
     case let other?:
-        throw TokenizerError(path: file.path, "unsupported tokenizer.ggml.model '\(other)' (supported: gpt2)")
+        throw TokenizerError(path: file.path, "unsupported tokenizer.ggml.model '\(other)' (supported: gpt2, llama)")
     }
 }
