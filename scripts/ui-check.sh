@@ -160,7 +160,7 @@ for at in drafting verifying rendering; do
     name=${sig%%:*} code=${sig##*:}
     rm -f "$work/record.jsonl"
     turn=3; [ $at = rendering ] && turn=40   # frames drawn while loading come first; the 40th is while decoding
-    fresh 100 30 "cd $work && env LANG=C.UTF-8 SPECULUM_TUNE=$work/tune SPECULUM_SIGNAL_AT=$name@$at#$turn $bin --target $small --draft $small --max-tokens 64 --record $work/record.jsonl; echo EXIT=\$?; sleep 60"
+    fresh 100 30 "cd $work && env LANG=C.UTF-8 SPECULUM_TUNE=$work/tune SPECULUM_SIGNAL_AT=$name@$at#$turn $bin --target $small --draft $small --max-tokens 256 --record $work/record.jsonl; echo EXIT=\$?; sleep 60"
     wait_for "⏸ paused" 90
     tmux send-keys -t "$session" ' '
     wait_for "EXIT=$code" 60 && screen | grep -q "key-to-screen p95" \
@@ -174,15 +174,15 @@ done
 start 100 30 ""
 wait_for "⏸ paused" 90
 tmux send-keys -t "$session" ' '
-resizes=0 t0=$(date +%s.%N)
-while python3 -c "import sys; sys.exit(0 if $(date +%s.%N) - $t0 < 10 else 1)"; do
-  for i in 1 2 3 4 5 6 7 8 9 10; do
-    tmux resize-window -t "$session" -x $((30 + (resizes * 37) % 110)) -y $((8 + (resizes * 11) % 40)) 2>/dev/null
-    resizes=$((resizes + 1))
-    sleep 0.005
-  done
+resizes=0 t0=${EPOCHREALTIME/./}
+while [ $((${EPOCHREALTIME/./} - t0)) -lt 10000000 ]; do
+  # one resize every 10 ms (the tmux call itself takes a few), through sizes below the minimum
+  tmux resize-window -t "$session" -x $((30 + (resizes * 37) % 110)) -y $((8 + (resizes * 11) % 40)) 2>/dev/null
+  resizes=$((resizes + 1))
+  next=$((t0 + resizes * 10000))
+  while [ ${EPOCHREALTIME/./} -lt $next ]; do :; done
 done
-rate=$(python3 -c "print(round($resizes / ($(date +%s.%N) - $t0)))")
+rate=$((resizes * 1000000 / (${EPOCHREALTIME/./} - t0)))
 tmux resize-window -t "$session" -x 100 -y 30
 wait_for "Draft tree" 10 && tmux send-keys -t "$session" q && wait_for "EXIT=0" 20
 check "resized $resizes times ($rate/s) while decoding: still drawing, quits with 0" $?

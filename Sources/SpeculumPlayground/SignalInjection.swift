@@ -20,6 +20,8 @@ public enum SignalInjection {
     /// Called at each point; raises the planned signal when its turn comes.
     public static func reached(_ point: String) {
         guard let plan, plan.point == point else { return }
-        if reachedCount.add(1, ordering: .relaxed).newValue == plan.count { raise(plan.signal) }
+        // kill, not raise: raise aims at this thread, which may block the signal; a process-directed
+        // signal is delivered as one from another process would be.
+        if reachedCount.add(1, ordering: .relaxed).newValue == plan.count { kill(getpid(), plan.signal) }
     }
 }
