@@ -37,8 +37,11 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Start chain's k and tree's branching from what `speculum tune` chose for this pair and machine (--set wins).")
     var tuned = false
 
-    @Flag(help: "Format the prompt as a chat turn with the model's chat template (Qwen ChatML).")
+    @Flag(help: "Format the prompt as a chat turn with the model's chat format (Qwen ChatML, or Gemma's turns).")
     var chat = false
+
+    @Flag(help: "Match control tokens written in the prompt (<|im_start|>, <bos>) as tokenize --special does.")
+    var special = false
 
     @Option(help: "With --chat: the system message (default: the template's).")
     var system: String?
@@ -77,7 +80,7 @@ struct GenerateCommand: ParsableCommand {
         let drafter = try StrategyCatalog.make(strategy, settings: given, targetBlocks: pair.target.model.config.blocks)
         let decoder = try pair.decoder(drafter: drafter, sampling: sampling, ignoringEndOfGeneration: ignoreEos)
         let text = prompt == "-" ? readPromptFromStandardInput() : prompt
-        var ids = promptIDs(text, tokenizer: pair.target.tokenizer, chat: chat, system: system)
+        var ids = promptIDs(text, tokenizer: pair.target.tokenizer, chat: chat, system: system, special: special)
         guard !ids.isEmpty else { throw CommandError("--prompt is empty: give at least one character of text") }
         let capacity = pair.targetContext.capacity
         let room = PromptFit.room(capacity: capacity, maxTokens: maxTokens)
@@ -88,7 +91,7 @@ struct GenerateCommand: ParsableCommand {
                                    "or pass --truncate-prompt to keep the prompt's last part")
             }
             guard let fit = PromptFit.tail(of: text, room: room, tokenizer: pair.target.tokenizer,
-                                           format: { promptIDs($0, tokenizer: pair.target.tokenizer, chat: chat, system: system) }),
+                                           format: { promptIDs($0, tokenizer: pair.target.tokenizer, chat: chat, system: system, special: special) }),
                   !fit.ids.isEmpty else {
                 throw CommandError("--truncate-prompt: the chat template alone needs more than the \(room) tokens the context leaves; raise --ctx")
             }
@@ -155,8 +158,8 @@ func readPromptFromStandardInput() -> String {
 }
 
 /// Prompt ids, formatted as a chat turn when asked.
-func promptIDs(_ text: String, tokenizer: any Tokenizer, chat: Bool, system: String?) -> [TokenID] {
-    guard chat else { return tokenizer.encode(text) }
+func promptIDs(_ text: String, tokenizer: any Tokenizer, chat: Bool, system: String?, special: Bool = false) -> [TokenID] {
+    guard chat else { return tokenizer.encode(text, parseSpecial: special) }
     var messages: [ChatMessage] = []
     if let system { messages.append(ChatMessage(.system, system)) }
     messages.append(ChatMessage(.user, text))
