@@ -13,8 +13,7 @@ public struct BPETokenizer: Tokenizer {
     private let byteTokens: [TokenID]
     /// Raw bytes of every token (control and user-defined tokens: their text's UTF-8).
     private let tokenBytes: [[UInt8]]
-    private let plainSplitter: SpecialTokenSplitter
-    private let specialSplitter: SpecialTokenSplitter
+    private let splitters: SpecialTokenSplitters
 
     struct Merge {
         var rank: Int32
@@ -67,25 +66,18 @@ public struct BPETokenizer: Tokenizer {
                 return Array(vocabulary.tokens[i].utf8)
             }
         }
-        plainSplitter = SpecialTokenSplitter(vocabulary: vocabulary, types: [.userDefined])
-        specialSplitter = SpecialTokenSplitter(vocabulary: vocabulary, types: [.userDefined, .control, .unknown])
+        splitters = SpecialTokenSplitters(vocabulary: vocabulary)
     }
 
     public func bytes(of id: TokenID, special: Bool) -> [UInt8] {
-        guard id >= 0, id < tokenBytes.count else { return [] }
-        switch vocabulary.types[id] {
-        case .normal, .byte, .undefined, .userDefined: return tokenBytes[id]
-        case .control, .unknown: return special ? tokenBytes[id] : []
-        case .unused: return []
-        }
+        vocabulary.printed(id, special: special, bytes: tokenBytes)
     }
 
     public func encode(_ text: String, addSpecial: Bool, parseSpecial: Bool) -> [TokenID] {
-        var out: [TokenID] = []
-        if addSpecial, vocabulary.addBOS, let bos = vocabulary.bos { out.append(bos) }
+        var out = vocabulary.leadingTokens(addSpecial: addSpecial)
         let bytes = Array(text.utf8)
         var cache: [ArraySlice<UInt8>: [TokenID]] = [:]
-        for fragment in (parseSpecial ? specialSplitter : plainSplitter).split(bytes) {
+        for fragment in splitters.split(bytes, parseSpecial: parseSpecial) {
             switch fragment {
             case .token(let id): out.append(id)
             case .text(let range): encodeText(bytes[range], into: &out, cache: &cache)

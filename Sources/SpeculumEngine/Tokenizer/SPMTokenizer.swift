@@ -19,8 +19,7 @@ public struct SPMTokenizer: Tokenizer {
     private let unknown: TokenID?
     /// Raw bytes of every token when decoded (normal tokens with "▁" back to " "; byte tokens their byte).
     private let tokenBytes: [[UInt8]]
-    private let plainSplitter: SpecialTokenSplitter
-    private let specialSplitter: SpecialTokenSplitter
+    private let splitters: SpecialTokenSplitters
 
     static let spaceMarker: [UInt8] = [0xE2, 0x96, 0x81]  // "▁" U+2581
 
@@ -81,25 +80,18 @@ public struct SPMTokenizer: Tokenizer {
                 return Array(text.utf8)
             }
         }
-        plainSplitter = SpecialTokenSplitter(vocabulary: vocabulary, types: [.userDefined])
-        specialSplitter = SpecialTokenSplitter(vocabulary: vocabulary, types: [.userDefined, .control, .unknown])
+        splitters = SpecialTokenSplitters(vocabulary: vocabulary)
     }
 
     public func bytes(of id: TokenID, special: Bool) -> [UInt8] {
-        guard id >= 0, id < tokenBytes.count else { return [] }
-        switch vocabulary.types[id] {
-        case .normal, .byte, .undefined, .userDefined: return tokenBytes[id]
-        case .control, .unknown: return special ? tokenBytes[id] : []
-        case .unused: return []
-        }
+        vocabulary.printed(id, special: special, bytes: tokenBytes)
     }
 
     public func encode(_ text: String, addSpecial: Bool, parseSpecial: Bool) -> [TokenID] {
-        var out: [TokenID] = []
-        if addSpecial, vocabulary.addBOS, let bos = vocabulary.bos { out.append(bos) }
+        var out = vocabulary.leadingTokens(addSpecial: addSpecial)
         let bytes = Array(text.utf8)
         var previousWasSpecial = true  // so the first fragment gets the space prefix too
-        for fragment in (parseSpecial ? specialSplitter : plainSplitter).split(bytes) {
+        for fragment in splitters.split(bytes, parseSpecial: parseSpecial) {
             switch fragment {
             case .token(let id):
                 out.append(id)

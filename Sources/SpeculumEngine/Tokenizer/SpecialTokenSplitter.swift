@@ -46,3 +46,18 @@ struct SpecialTokenSplitter: Sendable {
         return fragments
     }
 }
+
+/// The two splitters every tokenizer uses: plain text splits out user-defined tokens only; with
+/// special parsing, control and unknown tokens too.
+struct SpecialTokenSplitters: Sendable {
+    let plain, special: SpecialTokenSplitter
+
+    init(vocabulary: Vocabulary) {
+        plain = SpecialTokenSplitter(vocabulary: vocabulary, types: [.userDefined])
+        special = SpecialTokenSplitter(vocabulary: vocabulary, types: [.userDefined, .control, .unknown])
+    }
+
+    func split(_ bytes: [UInt8], parseSpecial: Bool) -> [SpecialTokenSplitter.Fragment] {
+        (parseSpecial ? special : plain).split(bytes)
+    }
+}

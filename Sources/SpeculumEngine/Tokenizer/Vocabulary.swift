@@ -32,6 +32,22 @@ public struct Vocabulary: Sendable {
 
     public var count: Int { tokens.count }
 
+    /// What an encoding starts with: BOS when special tokens are added and the vocabulary asks for it.
+    func leadingTokens(addSpecial: Bool) -> [TokenID] {
+        addSpecial && addBOS ? bos.map { [$0] } ?? [] : []
+    }
+
+    /// What token `id` prints as, given every token's decoded bytes: control and unknown tokens only
+    /// with `special`; unused and out-of-range ids nothing.
+    func printed(_ id: TokenID, special: Bool, bytes: [[UInt8]]) -> [UInt8] {
+        guard id >= 0, id < bytes.count else { return [] }
+        switch types[id] {
+        case .normal, .byte, .undefined, .userDefined: return bytes[id]
+        case .control, .unknown: return special ? bytes[id] : []
+        case .unused: return []
+        }
+    }
+
     /// Texts llama.cpp treats as end of generation wherever they occur in a vocabulary.
     static let endTexts: Set<String> = [
         "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>",
