@@ -35,13 +35,6 @@ expect_error "unknown model"      "'llama-9000' is neither a known model"      -
 expect_error "unknown to fetch"   "'llama-9000' is neither a known model"      -- "$bin" models fetch llama-9000
 expect_error "tokenize bad file"  "not a GGUF file"                            -- "$bin" tokenize "$work/notes.txt" hello
 expect_error "unfetched model"    "speculum models fetch gemma-3-270m-q4_k_m"  -- env SPECULUM_MODELS="$work/empty" "$bin" inspect gemma-3-270m-q4_k_m
-# Prompts of control characters only, and of special tokens only: they generate, with no crash.
-"$bin" generate --model $small --prompt "$(printf '\x01\x02\x1b[31m\x07\x7f')" --max-tokens 3 --temperature 0 --json >"$work/out" 2>"$work/err" \
-  && python3 -c "import json,sys; r=json.load(open('$work/out')); sys.exit(0 if r['prompt_tokens'] > 0 and r['generated_tokens'] >= 1 else 1)"
-if [ $? -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL control-character prompt"; head -5 "$work/err"; fi
-"$bin" generate --model $small --prompt "<|im_start|><|im_end|><|endoftext|>" --special --max-tokens 3 --temperature 0 --json >"$work/out" 2>"$work/err" \
-  && python3 -c "import json,sys; r=json.load(open('$work/out')); sys.exit(0 if r['prompt_tokens'] == 3 and r['generated_tokens'] >= 1 else 1)"
-if [ $? -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL special-token-only prompt"; head -5 "$work/err" "$work/out"; fi
 # Gemma 3 on its own: its SentencePiece tokenizer (BOS added, ids from llama.cpp) and a draft-free strategy.
 if [ "$("$bin" tokenize gemma-3-270m-q4_k_m "Hello world" --json 2>"$work/err")" = '{"ids":[2,9259,1902],"pieces":["<bos>","Hello"," world"]}' ] \
    && "$bin" generate --model gemma-3-270m-q4_k_m --strategy lookup --prompt "The capital of France is Paris. The capital of Italy is" \
@@ -57,6 +50,13 @@ expect_error "max-tokens range"   "--max-tokens 0 is out of range (allowed: 1 to
 expect_error "top-p range"        "--top-p 2.0 is out of range"                -- "$bin" generate --prompt hi --top-p 2
 expect_error "temperature range"  "--temperature -1.0 is out of range (allowed: 0 to 10)" -- "$bin" generate --prompt hi --temperature=-1
 small=qwen2.5-coder-0.5b-instruct-q4_k_m
+# Prompts of control characters only, and of special tokens only: they generate, with no crash.
+"$bin" generate --model $small --prompt "$(printf '\x01\x02\x1b[31m\x07\x7f')" --max-tokens 3 --temperature 0 --json >"$work/out" 2>"$work/err" \
+  && python3 -c "import json,sys; r=json.load(open('$work/out')); sys.exit(0 if r['prompt_tokens'] > 0 and r['generated_tokens'] >= 1 else 1)"
+if [ $? -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL control-character prompt"; head -5 "$work/err"; fi
+"$bin" generate --model $small --prompt "<|im_start|><|im_end|><|endoftext|>" --special --max-tokens 3 --temperature 0 --json >"$work/out" 2>"$work/err" \
+  && python3 -c "import json,sys; r=json.load(open('$work/out')); sys.exit(0 if r['prompt_tokens'] == 3 and r['generated_tokens'] >= 1 else 1)"
+if [ $? -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL special-token-only prompt"; head -5 "$work/err" "$work/out"; fi
 expect_error "chain k=0"          "chain setting k=0 is out of range (allowed: integer 1 to 32)"        -- "$bin" generate --model $small --draft $small --strategy chain --set k=0 --prompt hi
 expect_error "chain k=10000"      "chain setting k=10000 is out of range (allowed: integer 1 to 32)"    -- "$bin" generate --model $small --draft $small --strategy chain --set k=10000 --prompt hi
 expect_error "dyspec budget=0"    "dyspec setting budget=0 is out of range (allowed: integer 1 to 64)"  -- "$bin" generate --model $small --draft $small --strategy dyspec --set budget=0 --prompt hi
