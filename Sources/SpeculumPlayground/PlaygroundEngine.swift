@@ -98,13 +98,11 @@ final class PlaygroundEngine {
     /// Chain and tree start from the tune cache's choice; settings given on the command line win.
     private func applyTunedSettings() {
         guard config.useTuned else { return }
-        guard let key = pair.tuneKey, let tuned = TuneCache().load(key: key) else {
+        guard let tuned = pair.tuned else {
             snapshot.tuned = "untuned (speculum tune)"
             return
         }
-        for name in ["chain", "tree"] {
-            settings[name] = tuned.settings(for: name).merging(settings[name] ?? [:]) { _, given in given }
-        }
+        for name in ["chain", "tree"] { settings[name] = tuned.settings(for: name, given: settings[name] ?? [:]) }
         snapshot.tuned = tuned.summary
     }
 

@@ -83,10 +83,10 @@ extension ModelPair {
     /// `given` over what `speculum tune` chose for this pair, machine and threads (`--tuned`).
     func tunedSettings(_ given: [String: String], strategy: String, sampling: SamplingOptions) throws -> [String: String] {
         draftHeadRows = sampling.draftVocab > 0 ? sampling.draftVocab : nil
-        guard let key = tuneKey, let tuned = TuneCache().load(key: key) else {
+        guard let tuned else {
             throw CommandError("--tuned: the tune cache (\(TuneCache().directory)) has nothing for this pair, machine and thread count; run `speculum tune` with the same --model, --draft, --draft-vocab and --threads first")
         }
-        return tuned.settings(for: strategy).merging(given) { _, given in given }
+        return tuned.settings(for: strategy, given: given)
     }
 
     func decoder(drafter: any Drafter, sampling: SamplingOptions, ignoringEndOfGeneration: Bool = false) throws -> SpeculativeDecoder {

@@ -191,7 +191,7 @@ func loadPromptSet(_ path: String, categories: String?, limit: Int?) throws -> [
     do { text = try TextFile.read(path, maximumBytes: BenchPrompts.maximumBytes) } catch {
         throw CommandError("--prompts " + error.message(path: path, expected: "JSON lines"))
     }
-    var set = try BenchPrompts.parse(Data(text.utf8), source: path)
+    var set = try BenchPrompts.parse(text: text, source: path)
     if let categories {
         let wanted = Set(categories.split(separator: ",").map(String.init))
         set = set.filter { wanted.contains($0.category) }

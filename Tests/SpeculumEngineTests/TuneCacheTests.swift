@@ -59,6 +59,8 @@ import SpeculumEngine
         #expect(tuned.settings(for: "chain") == ["k": "3"])
         #expect(tuned.settings(for: "tree") == ["branching": "2x1x1"])
         #expect(tuned.settings(for: "lookup").isEmpty)
+        #expect(tuned.settings(for: "chain", given: ["k": "5", "top": "2"]) == ["k": "5", "top": "2"], "the command line wins")
+        #expect(tuned.settings(for: "tree", given: ["top": "2"]) == ["branching": "2x1x1", "top": "2"])
         #expect(tuned.summary == "tuned k=3 · tree 2x1x1")
     }
 }

@@ -9,13 +9,7 @@ public struct ModelStore: Sendable {
     public let directory: String
 
     public init(directory: String? = nil) {
-        if let d = directory {
-            self.directory = d
-        } else if let env = ProcessInfo.processInfo.environment["SPECULUM_MODELS"], !env.isEmpty {
-            self.directory = env
-        } else {
-            self.directory = FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/speculum/models"
-        }
+        self.directory = directory ?? cacheDirectory(variable: "SPECULUM_MODELS", under: "models")
     }
 
     public func path(of model: RegistryModel) -> String { "\(directory)/\(model.name).gguf" }

@@ -21,6 +21,11 @@ public enum BenchPrompts {
         do { text = try TextFile.decode(data, maximumBytes: maximumBytes) } catch {
             throw BenchPromptError(description: error.message(path: source, expected: "JSON lines"))
         }
+        return try parse(text: text, source: source)
+    }
+
+    /// The prompts of text already read and checked as UTF-8 (`TextFile.read`).
+    public static func parse(text: String, source: String) throws(BenchPromptError) -> [BenchPrompt] {
         var prompts: [BenchPrompt] = []
         for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)

@@ -66,6 +66,9 @@ public final class ModelPair {
         return TuneCache.key(target: target.path, draft: draftPath, draftHeadRows: draftHeadRows, threads: targetContext.pool.threads)
     }
 
+    /// What `speculum tune` chose for this pair, machine and threads; nil when it has not run.
+    public var tuned: TunedSettings? { tuneKey.flatMap { TuneCache().load(key: $0) } }
+
     /// Where ADED's table is kept between runs: next to the cached models, one file per target.
     public var ngramTablePath: String {
         ModelStore().directory + "/aded-" + (target.path.split(separator: "/").last.map(String.init) ?? "model") + ".txt"

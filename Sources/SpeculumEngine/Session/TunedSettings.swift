@@ -19,12 +19,14 @@ public struct TunedSettings: Codable, Sendable, Equatable {
     }
 
     /// The settings a strategy takes from the tuning: `k` for chain, `branching` for tree; none otherwise.
-    public func settings(for strategy: String) -> [String: String] {
-        switch strategy {
+    /// Settings in `given` (the command line's) win over the tuned ones.
+    public func settings(for strategy: String, given: [String: String] = [:]) -> [String: String] {
+        let tuned: [String: String] = switch strategy {
         case "chain": ["k": String(chainK)]
         case "tree": ["branching": treeBranching.map(String.init).joined(separator: "x")]
         default: [:]
         }
+        return tuned.merging(given) { _, given in given }
     }
 
     /// "tuned k=3 · tree 2x1x1", for the status bar.
@@ -38,13 +40,7 @@ public struct TuneCache: Sendable {
     public let directory: String
 
     public init(directory: String? = nil) {
-        if let d = directory {
-            self.directory = d
-        } else if let env = ProcessInfo.processInfo.environment["SPECULUM_TUNE"], !env.isEmpty {
-            self.directory = env
-        } else {
-            self.directory = FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/speculum/tune"
-        }
+        self.directory = directory ?? cacheDirectory(variable: "SPECULUM_TUNE", under: "tune")
     }
 
     /// What the measurement depends on, as one line: model files by name and size, the draft head, the
