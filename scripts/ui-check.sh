@@ -169,6 +169,17 @@ for at in drafting verifying rendering; do
   done
 done
 
+# The same three signals inside a long prefill (about 3,000 prompt tokens): nothing was recorded yet,
+# so the record file holds no line or only whole ones.
+for sig in INT:130 TERM:143 HUP:129; do
+  name=${sig%%:*} code=${sig##*:}
+  rm -f "$work/record.jsonl"
+  fresh 100 30 "cd $work && env LANG=C.UTF-8 SPECULUM_TUNE=$work/tune SPECULUM_SIGNAL_AT=$name@prefilling#1 $bin --target $small --draft $small --max-tokens 16 --record $work/record.jsonl --prompt \"\$(cat $work/long-prompt.txt)\"; echo EXIT=\$?; sleep 60"
+  wait_for "EXIT=$code" 60 && screen | grep -q "key-to-screen p95" \
+    && python3 -c "import json, os; p = '$work/record.jsonl'; [json.loads(l) for l in open(p)] if os.path.exists(p) else None"
+  check "SIG$name while prefilling: exit $code, terminal restored, whole record lines" $?
+done
+
 # Resized about 100 times a second for 10 seconds while decoding, through sizes below the minimum:
 # the playground keeps drawing and quits cleanly afterwards.
 start 100 30 ""

@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// A test hook for the signal checks: with `SPECULUM_SIGNAL_AT=SIG@POINT[#N]` (SIG one of INT, TERM,
-/// HUP; POINT one of drafting, verifying, accepting, rendering) the process sends itself that signal
+/// HUP; POINT one of prefilling, drafting, verifying, accepting, rendering) the process sends itself that signal
 /// the N-th time (default 1) it reaches that point, so a check can interrupt the playground inside a
 /// chosen phase instead of hoping a timed `kill` lands there. Without the variable it does nothing.
 public enum SignalInjection {

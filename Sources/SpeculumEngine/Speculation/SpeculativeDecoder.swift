@@ -23,7 +23,7 @@ public enum DecoderError: Error, Sendable, CustomStringConvertible {
 }
 
 /// The phases of one decoding cycle.
-public enum DecodePhase: String, Sendable, CaseIterable { case drafting, verifying, accepting }
+public enum DecodePhase: String, Sendable, CaseIterable { case prefilling, drafting, verifying, accepting }
 
 /// One target model, an optional draft model, and a drafter: prefill a prompt, then cycles of
 /// draft → verify → accept. Strategies are switched between cycles without touching the models.
@@ -83,6 +83,7 @@ public final class SpeculativeDecoder {
         promptLength = prompt.count
         statistics = DecodeStatistics()
         cycleCount = 0
+        phaseObserver?(.prefilling)
         do { try target.sync(to: Array(prompt.dropLast()), logitsForLast: false) } catch { throw DecoderError.inference(error) }
         environment.committed = committed
         environment.promptLength = promptLength
