@@ -9,7 +9,7 @@ BIN     := .build/release/speculum
 DEFAULT_MODELS := qwen2.5-coder-1.5b-instruct-q4_k_m qwen2.5-coder-0.5b-instruct-q4_k_m
 ALL_MODELS     := $(DEFAULT_MODELS) gemma-3-270m-q4_k_m
 
-.PHONY: run test deps build models models-all unit-tests cli-check ui-check fuzz fuzz-ci fuzz-seeds soak soak-ci fixtures gemma-fixtures reference-fixtures bench compare clean
+.PHONY: run test deps build models models-all unit-tests cli-check ui-check fuzz fuzz-ci fuzz-seeds soak soak-ci sanitize fixtures gemma-fixtures reference-fixtures bench compare clean
 
 ## The main job: the playground on the default pair (tuned for this machine once, about a minute; cached).
 run: deps build models
@@ -58,6 +58,10 @@ soak-ci: build
 
 soak: build models
 	scripts/soak.sh $(BIN) full
+
+## The test suite (all but the real-model and fixture suites) under AddressSanitizer and ThreadSanitizer (by hand, about 20 minutes).
+sanitize:
+	SWIFT=$(SWIFT) scripts/sanitize.sh address thread
 
 ## Rewrite the fuzzer's seed models from the tests' TinyModel.
 fuzz-seeds:

@@ -19,7 +19,8 @@ else
   target=qwen2.5-coder-1.5b-instruct-q4_k_m draft=qwen2.5-coder-0.5b-instruct-q4_k_m
   tokens=4000 runs=1 ctx=4200 end_ctx=4096
 fi
-strategies=$("$bin" strategies --json | python3 -c 'import json,sys; print(" ".join(s["name"] for s in json.load(sys.stdin)))')
+# SOAK_STRATEGIES="a b" runs only those (to finish a by-hand run that was interrupted).
+strategies=${SOAK_STRATEGIES:-$("$bin" strategies --json | python3 -c 'import json,sys; print(" ".join(s["name"] for s in json.load(sys.stdin)))')}
 passed=0 failed=0
 printf '%-10s %8s %8s %10s %10s %7s %6s\n' strategy tokens tok/s "rss warm" "rss end" growth fds
 for s in $strategies; do
