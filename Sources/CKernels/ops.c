@@ -1,6 +1,7 @@
 // Matrix products, attention and the element-wise parts of a transformer block.
 #include <math.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ckernels.h"
 
@@ -187,6 +188,50 @@ void ck_geglu(const float *g, const float *u, float *y, int64_t n) {
 }
 
 // ---- attention ------------------------------------------------------------------------------------
+// The reference: one (row, query head) pair at a time, over every visible key in slot order.
+static void attention_pair(const float *q, const float *k, const float *v, const uint8_t *visible, int n_kv,
+                           int64_t kvstride, int hd, float scale, float *scores, float *out) {
+    float max = -INFINITY;
+    for (int s = 0; s < n_kv; s++) {
+        if (!visible[s]) continue;
+        const float sc = ck_dot_f32(hd, q, k + s * kvstride) * scale;
+        scores[s] = sc;
+        if (sc > max) max = sc;
+    }
+    // softmax: subtract the max so exp never overflows; sum in double
+    double sum = 0.0;
+    for (int s = 0; s < n_kv; s++) {
+        if (!visible[s]) continue;
+        scores[s] = expf(scores[s] - max);
+        sum += scores[s];
+    }
+    const float inv = sum > 0.0 ? (float)(1.0 / sum) : 0.0f;
+    for (int s = 0; s < n_kv; s++)
+        if (visible[s]) scores[s] *= inv;
+    for (int d = 0; d < hd; d++) out[d] = 0.0f;
+    ck_weighted_sum(n_kv, visible, scores, v, kvstride, hd, out);
+}
+
+void ck_attention_ref(const float *q, const float *k, const float *v, const uint8_t *mask,
+                      int n, int n_kv, int n_head, int n_head_kv, int hd, float scale, float *out) {
+    const int group = n_head / n_head_kv;
+    const int64_t qstride = (int64_t)n_head * hd, kvstride = (int64_t)n_head_kv * hd;
+    float *scores = malloc(sizeof(float) * (size_t)(n_kv > 0 ? n_kv : 1));  // (n_kv)
+    for (int i = 0; i < n; i++)
+        for (int h = 0; h < n_head; h++)
+            attention_pair(q + i * qstride + (int64_t)h * hd, k + (int64_t)(h / group) * hd, v + (int64_t)(h / group) * hd,
+                           mask + (int64_t)i * n_kv, n_kv, kvstride, hd, scale, scores, out + i * qstride + (int64_t)h * hd);
+    free(scores);
+}
+
+// The fast version does the same per-pair arithmetic in the same order (so it is bitwise the
+// reference), but reads each KV head's keys and values once per task for all the pairs of that KV
+// head in the task, instead of once per pair: with grouped-query attention (6 query heads per KV head
+// in the 1.5B) and n rows of a tree, the per-pair loop streamed 6·n copies of every cached K and V row
+// per layer, which at a 4,000-token context cost more memory traffic than the weights. Keys go in
+// blocks of ATTN_BLOCK slots (32 KB of a 128-wide head) that stay in cache while each pair uses them.
+enum { ATTN_BLOCK = 64, ATTN_MAX_PAIRS = 32 };
+
 typedef struct {
     const float *q, *k, *v;
     const uint8_t *mask;
@@ -194,49 +239,78 @@ typedef struct {
     float scale;
     float *out;
     ck_pool *pool;
-    atomic_int next;  // over (row, head) pairs
+    int chunks;       // tasks per KV head; each takes a contiguous share of its n·group pairs
+    atomic_int next;  // over (KV head, chunk) tasks
 } attention_job;
 
 static void attention_task(void *p, int ith, int nth) {
     (void)nth;
     attention_job *job = p;
-    const int hd = job->hd, group = job->n_head / job->n_head_kv;
+    const int hd = job->hd, n_kv = job->n_kv, group = job->n_head / job->n_head_kv, pairs = job->n * group;
     const int64_t qstride = (int64_t)job->n_head * hd, kvstride = (int64_t)job->n_head_kv * hd;
-    float *scores = ck_pool_scratch(job->pool, ith, job->n_kv);  // (n_kv)
-    const ck_vec_dot_fn dot = ck_vec_dot_kernel(CK_F32);         // resolved once, not per score
+    const ck_vec_dot_fn dot = ck_vec_dot_kernel(CK_F32);  // resolved once, not per score
     for (;;) {
         const int task = atomic_fetch_add(&job->next, 1);
-        if (task >= job->n * job->n_head) break;
-        const int i = task / job->n_head, h = task % job->n_head, kvh = h / group;
-        const float *q = job->q + i * qstride + (int64_t)h * hd;
-        const uint8_t *visible = job->mask + (int64_t)i * job->n_kv;
-        float *out = job->out + i * qstride + (int64_t)h * hd;
-        // scores over visible keys, in slot order
-        float max = -INFINITY;
-        for (int s = 0; s < job->n_kv; s++) {
-            if (!visible[s]) continue;
-            const float sc = dot(hd, q, job->k + s * kvstride + (int64_t)kvh * hd) * job->scale;
-            scores[s] = sc;
-            if (sc > max) max = sc;
+        if (task >= job->n_head_kv * job->chunks) break;
+        const int kvh = task / job->chunks, c = task % job->chunks;
+        const int first = (int)((int64_t)pairs * c / job->chunks), m = (int)((int64_t)pairs * (c + 1) / job->chunks) - first;
+        const float *k = job->k + (int64_t)kvh * hd, *v = job->v + (int64_t)kvh * hd;
+        float *scores = ck_pool_scratch(job->pool, ith, (int64_t)m * n_kv);  // (m, n_kv)
+        const float *q[ATTN_MAX_PAIRS];
+        const uint8_t *visible[ATTN_MAX_PAIRS];
+        float *out[ATTN_MAX_PAIRS], max[ATTN_MAX_PAIRS];
+        for (int j = 0; j < m; j++) {  // pair first + j: row i, query head kvh·group + g
+            const int i = (first + j) / group, h = kvh * group + (first + j) % group;
+            q[j] = job->q + i * qstride + (int64_t)h * hd;
+            out[j] = job->out + i * qstride + (int64_t)h * hd;
+            visible[j] = job->mask + (int64_t)i * n_kv;
+            max[j] = -INFINITY;
         }
-        // softmax: subtract the max so exp never overflows; sum in double
-        double sum = 0.0;
-        for (int s = 0; s < job->n_kv; s++) {
-            if (!visible[s]) continue;
-            scores[s] = expf(scores[s] - max);
-            sum += scores[s];
+        // scores over visible keys, in slot order per pair
+        for (int s0 = 0; s0 < n_kv; s0 += ATTN_BLOCK) {
+            const int s1 = s0 + ATTN_BLOCK < n_kv ? s0 + ATTN_BLOCK : n_kv;
+            for (int j = 0; j < m; j++) {
+                float *sj = scores + (int64_t)j * n_kv;
+                for (int s = s0; s < s1; s++) {
+                    if (!visible[j][s]) continue;
+                    const float sc = dot(hd, q[j], k + s * kvstride) * job->scale;
+                    sj[s] = sc;
+                    if (sc > max[j]) max[j] = sc;
+                }
+            }
         }
-        const float inv = sum > 0.0 ? (float)(1.0 / sum) : 0.0f;
-        for (int s = 0; s < job->n_kv; s++)
-            if (visible[s]) scores[s] *= inv;
-        ck_weighted_sum(job->n_kv, visible, scores, job->v + (int64_t)kvh * hd, kvstride, hd, out);
+        // softmax per pair, exactly as the reference
+        for (int j = 0; j < m; j++) {
+            float *sj = scores + (int64_t)j * n_kv;
+            double sum = 0.0;
+            for (int s = 0; s < n_kv; s++) {
+                if (!visible[j][s]) continue;
+                sj[s] = expf(sj[s] - max[j]);
+                sum += sj[s];
+            }
+            const float inv = sum > 0.0 ? (float)(1.0 / sum) : 0.0f;
+            for (int s = 0; s < n_kv; s++)
+                if (visible[j][s]) sj[s] *= inv;
+            for (int d = 0; d < hd; d++) out[j][d] = 0.0f;
+        }
+        // weighted sums block by block: ck_weighted_sum adds in slot order, so the pieces sum as one call
+        for (int s0 = 0; s0 < n_kv; s0 += ATTN_BLOCK) {
+            const int len = s0 + ATTN_BLOCK < n_kv ? ATTN_BLOCK : n_kv - s0;
+            for (int j = 0; j < m; j++)
+                ck_weighted_sum(len, visible[j] + s0, scores + (int64_t)j * n_kv + s0, v + s0 * kvstride, kvstride, hd, out[j]);
+        }
     }
 }
 
 void ck_attention(ck_pool *pool, const float *q, const float *k, const float *v, const uint8_t *mask,
                   int n, int n_kv, int n_head, int n_head_kv, int hd, float scale, float *out) {
+    // Enough tasks for every thread twice over, and at most ATTN_MAX_PAIRS pairs in one.
+    const int pairs = n * (n_head / n_head_kv), nth = ck_pool_size(pool);
+    int chunks = (2 * nth + n_head_kv - 1) / n_head_kv;
+    if (chunks < (pairs + ATTN_MAX_PAIRS - 1) / ATTN_MAX_PAIRS) chunks = (pairs + ATTN_MAX_PAIRS - 1) / ATTN_MAX_PAIRS;
+    if (chunks > pairs) chunks = pairs;
     attention_job job = {.q = q, .k = k, .v = v, .mask = mask, .n = n, .n_kv = n_kv, .n_head = n_head,
-                         .n_head_kv = n_head_kv, .hd = hd, .scale = scale, .out = out, .pool = pool};
+                         .n_head_kv = n_head_kv, .hd = hd, .scale = scale, .out = out, .pool = pool, .chunks = chunks};
     atomic_init(&job.next, 0);
     ck_pool_run(pool, attention_task, &job);
 }

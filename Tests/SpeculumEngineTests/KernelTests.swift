@@ -131,13 +131,60 @@ func quantizeActivations(_ x: [Float], type: Int32) -> [UInt8] {
         let v = (0..<(slots * stride)).map { _ in Float.random(in: -2...2, using: &rng) }
         let p = (0..<slots).map { _ in Float.random(in: 0...0.01, using: &rng) }
         let visible = (0..<slots).map { _ in UInt8(Int.random(in: 0..<4, using: &rng) == 0 ? 0 : 1) }
-        var fast = [Float](repeating: .nan, count: hd), reference = [Float](repeating: .nan, count: hd)
+        let start = (0..<hd).map { _ in Float.random(in: -1...1, using: &rng) }
+        var fast = start, reference = start
         ck_weighted_sum(Int32(slots), visible, p, v, Int64(stride), Int32(hd), &fast)
         ck_weighted_sum_ref(Int32(slots), visible, p, v, Int64(stride), Int32(hd), &reference)
         #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern))
-        // No visible slot: zeros, not what the buffer held.
-        ck_weighted_sum(Int32(slots), [UInt8](repeating: 0, count: slots), p, v, Int64(stride), Int32(hd), &fast)
-        #expect(fast.allSatisfy { $0 == 0 })
+        #expect(fast != start, "it adds to what the buffer held")
+        // The slots in pieces (as attention takes them, block by block) give bitwise the one call's sum.
+        var pieces = start
+        for s0 in Swift.stride(from: 0, to: slots, by: 64) {
+            let len = min(64, slots - s0)
+            visible.withUnsafeBufferPointer { vis in
+                p.withUnsafeBufferPointer { pp in
+                    v.withUnsafeBufferPointer { vv in
+                        ck_weighted_sum(Int32(len), vis.baseAddress! + s0, pp.baseAddress! + s0, vv.baseAddress! + s0 * stride, Int64(stride), Int32(hd), &pieces)
+                    }
+                }
+            }
+        }
+        #expect(pieces.map(\.bitPattern) == fast.map(\.bitPattern))
+        // No visible slot: the buffer unchanged.
+        var none = start
+        ck_weighted_sum(Int32(slots), [UInt8](repeating: 0, count: slots), p, v, Int64(stride), Int32(hd), &none)
+        #expect(none == start)
+    }
+
+    /// Attention that reads each KV head once for many (row, head) pairs equals the one-pair-at-a-time
+    /// reference bit for bit: grouped-query ratios 1, 2, 6 and 7, one row to a tree of 40, contexts
+    /// inside one key block and across several, tree-shaped masks, and thread counts 1, 2 and 3.
+    @Test(arguments: [[1, 1], [2, 1], [6, 2], [7, 1], [4, 4]])
+    func attentionEqualsThePerPairReferenceBitwise(_ groupAndKVHeads: [Int]) {
+        let shape = (group: groupAndKVHeads[0], kvHeads: groupAndKVHeads[1])
+        var rng = SplitMix64(seed: UInt64(shape.group * 10 + shape.kvHeads))
+        let hd = 64, heads = shape.group * shape.kvHeads
+        for (n, past) in [(1, 5), (1, 300), (3, 64), (40, 200)] {
+            let nKV = past + n
+            let q = (0..<(n * heads * hd)).map { _ in Float.random(in: -1...1, using: &rng) }
+            let k = (0..<(nKV * shape.kvHeads * hd)).map { _ in Float.random(in: -1...1, using: &rng) }
+            let v = (0..<(nKV * shape.kvHeads * hd)).map { _ in Float.random(in: -1...1, using: &rng) }
+            // Row i sees the past and a random subset of the new rows up to itself (a tree's ancestors).
+            var mask = [UInt8](repeating: 0, count: n * nKV)
+            for i in 0..<n {
+                for s in 0..<past { mask[i * nKV + s] = 1 }
+                for j in 0...i where j == i || Bool.random(using: &rng) { mask[i * nKV + past + j] = 1 }
+            }
+            var reference = [Float](repeating: .nan, count: n * heads * hd)
+            ck_attention_ref(q, k, v, mask, Int32(n), Int32(nKV), Int32(heads), Int32(shape.kvHeads), Int32(hd), 0.125, &reference)
+            for threads in [1, 2, 3] {
+                let pool = ck_pool_create(Int32(threads))
+                defer { ck_pool_destroy(pool) }
+                var fast = [Float](repeating: .nan, count: n * heads * hd)
+                ck_attention(pool, q, k, v, mask, Int32(n), Int32(nKV), Int32(heads), Int32(shape.kvHeads), Int32(hd), 0.125, &fast)
+                #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern), "n \(n) past \(past) threads \(threads)")
+            }
+        }
     }
 
     /// The two-, three- and four-row kernels give, bitwise, what the one-row kernel gives for each row.

@@ -47,9 +47,10 @@ ck_vec_dot_fn ck_vec_dot_kernel(int type);
 // ck_vec_dot of row r: the one-row kernel's operations in its order, so batching never changes a result.
 typedef void (*ck_vec_dot_rows_fn)(int64_t n, const void *w, const void *const x[], float out[]);
 ck_vec_dot_rows_fn ck_vec_dot_rows_kernel(int type, int rows);
-// out[d] = Σ_s p[s] · v[s·stride + d] over the slots s < n_kv with visible[s], in slot order, each term
-// a product and then a sum (no fused multiply-add): attention's weighted sum of value rows. The SIMD
-// version keeps the same per-element order, so the two agree bit for bit. out: hd floats.
+// out[d] += Σ_s p[s] · v[s·stride + d] over the slots s < n_kv with visible[s], in slot order, each
+// term a product and then a sum (no fused multiply-add): attention's weighted sum of value rows. It
+// adds to what `out` holds, so slots taken in consecutive pieces give bitwise what one call gives.
+// The SIMD version keeps the same per-element order, so the two agree bit for bit. out: hd floats.
 void ck_weighted_sum_ref(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out);
 void ck_weighted_sum(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out);
 // f32 · f32 in a fixed order (the SIMD version's order is fixed too, so results never depend on context).
@@ -121,6 +122,10 @@ void ck_geglu(const float *g, const float *u, float *y, int64_t n);
 // double: a row's result depends only on the visible keys and their order, never on the batch.
 void ck_attention(ck_pool *pool, const float *q, const float *k, const float *v, const uint8_t *mask,
                   int n, int n_kv, int n_head, int n_head_kv, int hd, float scale, float *out);
+// The same, one (row, head) pair at a time on the calling thread: the readable reference that
+// ck_attention must equal bit for bit (it reads each KV head once for many pairs instead).
+void ck_attention_ref(const float *q, const float *k, const float *v, const uint8_t *mask,
+                      int n, int n_kv, int n_head, int n_head_kv, int hd, float scale, float *out);
 
 // ---- measuring ------------------------------------------------------------------------------------
 // Sums of floats that stream memory as fast as the cores can read it (bandwidth probes, not exact sums).

@@ -225,7 +225,6 @@ void ck_quantize_row(int type, const float *x, void *y, int64_t n) {
 
 // ---- dot products (generic order: integer sums inside a block, then one float multiply-add) --------
 void ck_weighted_sum_ref(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out) {
-    for (int d = 0; d < hd; d++) out[d] = 0.0f;
     for (int s = 0; s < n_kv; s++) {
         if (!visible[s]) continue;
         const float *row = v + s * stride;

@@ -407,7 +407,7 @@ AVX2 void ck_weighted_sum_avx2(int n_kv, const uint8_t *visible, const float *p,
     for (int d0 = 0; d0 < hd; d0 += 64) {
         const int regs = (hd - d0) >= 64 ? 8 : (hd - d0) / 8;
         __m256 acc[8];
-        for (int i = 0; i < 8; i++) acc[i] = _mm256_setzero_ps();
+        for (int i = 0; i < regs; i++) acc[i] = _mm256_loadu_ps(out + d0 + 8 * i);
         for (int s = 0; s < n_kv; s++) {
             if (!visible[s]) continue;
             const __m256 ps = _mm256_set1_ps(p[s]);
