@@ -121,6 +121,16 @@ float ck_vec_dot(int type, int64_t n, const void *w, const void *x) {
     return ck_vec_dot_ref(type, n, w, x);
 }
 
+void ck_dot_x8(int type, int64_t n, const void *w, const void *const y[], int rows, float out[]) {
+#if defined(__x86_64__)
+    if (use_avx2()) {
+        if (type == CK_Q4_K_X8) return ck_dot_q4_Kx8_avx2(n, w, y, rows, out);
+        return ck_dot_q5_0x8_avx2(n, w, y, rows, out);
+    }
+#endif
+    for (int r = 0; r < rows; r++) ck_dot_x8_ref(type, n, w, y[r], out + 8 * r);
+}
+
 void ck_dequantize_row(int type, const void *src, float *dst, int64_t n) {
     // The scalar dequantizers auto-vectorise well at -O3; they are the exact path, not the hot one.
     ck_dequantize_row_ref(type, src, dst, n);

@@ -9,7 +9,7 @@
 // Tiles: a few weight rows stay in L1 while up to ACT_TILE activation rows stream past them, so each
 // weight block is read from memory once for the whole batch. Tiling only reorders which outputs are
 // computed when; every output is still one ck_vec_dot / ck_dot_f32 call.
-enum { ROW_TILE = 16, ACT_TILE = 32 };
+enum { ROW_TILE = 16, ACT_TILE = 32 };  // ROW_TILE: whole groups of 8 for repacked matrices
 
 typedef struct {
     const ck_matrix *w;
@@ -44,6 +44,36 @@ static int64_t next_tile(matmul_job *job, int ith, int nth) {
     return -1;
 }
 
+// Rows r0 … r1 (whole groups of 8) of a repacked matrix: one kernel call covers 8 weight rows and up to
+// 4 activation rows. Group g's 8 rows start at data + g·8·row_bytes (= data + r0·row_bytes).
+static void matmul_x8_tile(const matmul_job *job, int64_t r0, int64_t r1) {
+    const ck_matrix *w = job->w;
+    for (int64_t j0 = 0; j0 < job->n; j0 += ACT_TILE) {
+        const int64_t j1 = j0 + ACT_TILE < job->n ? j0 + ACT_TILE : job->n;
+        for (int64_t g = r0; g < r1; g += 8) {
+            const void *group = (const uint8_t *)w->data + g * w->row_bytes;
+            for (int64_t j = j0; j < j1;) {
+                const int k = j1 - j >= 4 ? 4 : (int)(j1 - j);
+                const void *xs[4];
+                float o[32];  // (k, 8)
+                for (int i = 0; i < k; i++) xs[i] = job->qx + (j + i) * job->qrow;
+                ck_dot_x8(w->type, w->cols, group, xs, k, o);
+                for (int i = 0; i < k; i++) memcpy(job->y + (j + i) * w->rows + g, o + 8 * i, 8 * sizeof(float));
+                j += k;
+            }
+        }
+    }
+}
+
+static int is_repacked(int type) { return type == CK_Q4_K_X8 || type == CK_Q5_0_X8; }
+
+static void dequantize_weight_row(const ck_matrix *w, int64_t r, float *dst) {
+    if (is_repacked(w->type))
+        ck_dequantize_row_x8(w->type, (const uint8_t *)w->data + (r - r % 8) * w->row_bytes, (int)(r % 8), dst, w->cols);
+    else
+        ck_dequantize_row(w->type, (const uint8_t *)w->data + r * w->row_bytes, dst, w->cols);
+}
+
 static void matmul_task(void *p, int ith, int nth) {
     matmul_job *job = p;
     const ck_matrix *w = job->w;
@@ -62,9 +92,12 @@ static void matmul_task(void *p, int ith, int nth) {
         const int64_t t = next_tile(job, ith, nth);
         if (t < 0) break;
         const int64_t r0 = t * ROW_TILE, r1 = r0 + ROW_TILE < rows ? r0 + ROW_TILE : rows;
+        if (is_repacked(w->type) && !exact) {
+            matmul_x8_tile(job, r0, r1);
+            continue;
+        }
         if (exact)
-            for (int64_t r = r0; r < r1; r++)
-                ck_dequantize_row(w->type, (const uint8_t *)w->data + r * w->row_bytes, deq + (r - r0) * cols, cols);
+            for (int64_t r = r0; r < r1; r++) dequantize_weight_row(w, r, deq + (r - r0) * cols);
         for (int64_t j0 = 0; j0 < job->n; j0 += ACT_TILE) {
             const int64_t j1 = j0 + ACT_TILE < job->n ? j0 + ACT_TILE : job->n;
             for (int64_t r = r0; r < r1; r++) {

@@ -34,10 +34,19 @@ struct EngineBenchCommand: ParsableCommand {
     @Option(help: "Compute the LM head over the first N token ids only, as --draft-vocab does for a draft (0 = all).")
     var headRows: Int = 0
 
+    @Option(help: ArgumentHelp("How the blocks' matrices are held: repacked (Q4_K in groups of 8 rows), file (as stored), or both, measured in turn in each repeat.",
+                               valueName: "repacked|file|both"))
+    var weights: String = "repacked"
+
+    var layouts: [WeightLayout] { weights == "both" ? [.file, .repacked] : [WeightLayout(rawValue: weights)!] }
+
     func validate() throws {
         guard headRows == 0 || headRows >= 256 else { throw ValidationError("--head-rows \(headRows) is out of range (allowed: 0 for all, or at least 256)") }
         guard (1...20).contains(repeats) else { throw ValidationError("--repeat \(repeats) is out of range (allowed: 1 to 20)") }
         if let t = threads, !(1...64).contains(t) { throw ValidationError("--threads \(t) is out of range (allowed: 1 to 64)") }
+        guard weights == "both" || WeightLayout(rawValue: weights) != nil else {
+            throw ValidationError("--weights '\(weights)' is not a layout (expected repacked, file or both)")
+        }
     }
 
     func run() throws {
@@ -46,17 +55,28 @@ struct EngineBenchCommand: ParsableCommand {
         var report: [String: [EngineMeasurement]] = [:]
         var bandwidths: [Double] = []
         for name in models.split(separator: ",").map(String.init) {
-            let loaded = try LoadedModel(name)
-            let tokens = loaded.tokenizer.encode(text)
-            var runs: [EngineMeasurement] = []
-            for r in 0..<repeats {
-                bandwidths.append(EngineBenchmark.readBandwidth(pool: pool))
-                runs.append(try EngineBenchmark.run(loaded, tokens: tokens, arithmetic: exact ? .exact : .quantizedActivations, pool: pool,
-                                                 headRows: headRows > 0 ? headRows : nil))
-                FileHandle.standardError.write(Data("[\(name)] run \(r + 1)/\(repeats): decode \(String(format: "%.1f", runs.last!.decodeTokensPerSecond)) tok/s\n".utf8))
+            // With --weights both, the two layouts of one model take turns in each repeat, so their ratio
+            // compares runs minutes apart rather than a whole model's runs apart.
+            let loaded = try layouts.map { try LoadedModel(name, layout: $0) }
+            for m in loaded where m.model.repackedBytes > 0 {
+                FileHandle.standardError.write(Data(String(format: "[%@] loaded in %.2f s, %.0f MB of Q4_K repacked\n", name, m.model.loadSeconds, Double(m.model.repackedBytes) / 1e6).utf8))
             }
-            report[name] = runs
-            printTable(name: name, runs: runs, bandwidth: bandwidths.max()!)
+            let tokens = loaded[0].tokenizer.encode(text)
+            var runs = [[EngineMeasurement]](repeating: [], count: loaded.count)
+            for r in 0..<repeats {
+                for (k, model) in loaded.enumerated() {
+                    bandwidths.append(EngineBenchmark.readBandwidth(pool: pool))
+                    runs[k].append(try EngineBenchmark.run(model, tokens: tokens, arithmetic: exact ? .exact : .quantizedActivations, pool: pool,
+                                                        headRows: headRows > 0 ? headRows : nil))
+                    FileHandle.standardError.write(Data("[\(name), \(model.model.layout) weights] run \(r + 1)/\(repeats): decode \(String(format: "%.1f", runs[k].last!.decodeTokensPerSecond)) tok/s\n".utf8))
+                }
+            }
+            for (k, model) in loaded.enumerated() {
+                let label = loaded.count > 1 ? "\(name) [\(model.model.layout) weights]" : name
+                report[label] = runs[k]
+                printTable(name: label, runs: runs[k], bandwidth: bandwidths.max()!)
+            }
+            if loaded.count == 2 { printRatios(name: name, file: runs[0], repacked: runs[1]) }
         }
         let peak = EngineBenchmark.peakResidentBytes()
         print(String(format: "read bandwidth (best of 5 sums over 1 GiB with %d threads, per run): min %.1f / median %.1f GB/s; peak RSS %.0f MiB",
@@ -73,6 +93,22 @@ struct EngineBenchCommand: ParsableCommand {
     }
 
     func median(_ v: [Double]) -> Double { let s = v.sorted(); return s[s.count / 2] }
+
+    /// Repacked ÷ file, repeat by repeat (the two ran back to back): speeds up, costs down is better.
+    func printRatios(name: String, file: [EngineMeasurement], repacked: [EngineMeasurement]) {
+        func row(_ label: String, _ values: [Double]) {
+            print("  \(label.rightPad(28)) \(String(format: "%8.3f", values.min()!)) / \(String(format: "%8.3f", median(values)))")
+        }
+        print("\(name)  repacked ÷ file, per repeat (min / median of \(file.count))")
+        for n in file[0].promptTokensPerSecond.keys.sorted(by: { Int($0)! < Int($1)! }) {
+            row("prompt processing pp\(n)", zip(repacked, file).map { $0.promptTokensPerSecond[n]! / $1.promptTokensPerSecond[n]! })
+        }
+        row("decode tok/s", zip(repacked, file).map { $0.decodeTokensPerSecond / $1.decodeTokensPerSecond })
+        row("verify T(1)", zip(repacked, file).map { $0.verifySecondsForOne / $1.verifySecondsForOne })
+        for n in file[0].verifyCost.keys.sorted(by: { Int($0)! < Int($1)! }) where n != "1" {
+            row("verify T(\(n)) seconds", zip(repacked, file).map { $0.verifyCost[n]! * $0.verifySecondsForOne / ($1.verifyCost[n]! * $1.verifySecondsForOne) })
+        }
+    }
 
     func printTable(name: String, runs: [EngineMeasurement], bandwidth: Double) {
         func row(_ label: String, _ values: [Double], _ unit: String) {

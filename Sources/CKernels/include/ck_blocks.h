@@ -20,6 +20,21 @@ typedef struct { uint8_t ql[CK_QK_K / 2]; uint8_t qh[CK_QK_K / 4]; int8_t scales
 // Activations only: 8-bit values per 256 with an f32 scale and sums of each 16 (for the K-quant min terms).
 typedef struct { float d; int8_t qs[CK_QK_K]; int16_t bsums[CK_QK_K / 16]; } ck_block_q8_K;                     // 292 B
 
+// Repacked at load time, 8 rows per block (ref/repacked.c): the same block of 8 consecutive rows, the
+// values regrouped so that 32 bytes hold 4 consecutive values of each of the 8 rows (bytes 4k … 4k + 3
+// are row k's). Q4_K's scales and mins are unpacked to one byte each.
+typedef struct {
+    ck_fp16 d[8], dmin[8];   // per row
+    uint8_t scales[8][8];    // [sub-block j][row k], 6 bits
+    uint8_t mins[8][8];      // [sub-block j][row k], 6 bits
+    uint8_t qs[8][4][32];    // [sub-block j][quad g][4k + v]: low nibble value 4g + v of sub-block j, high nibble 16 + 4g + v
+} ck_block_q4_Kx8;                                                                                                 // 1184 B
+typedef struct {
+    ck_fp16 d[8];            // per row
+    uint32_t qh[2][4];       // [half h][quad g]: bit 4k + v = row k's fifth bit of value 16h + 4g + v
+    uint8_t qs[4][32];       // [quad g][4k + v]: low nibble value 4g + v, high nibble 16 + 4g + v
+} ck_block_q5_0x8;                                                                                                 // 176 B
+
 _Static_assert(sizeof(ck_block_q4_0) == 18, "q4_0");
 _Static_assert(sizeof(ck_block_q5_0) == 22, "q5_0");
 _Static_assert(sizeof(ck_block_q8_0) == 34, "q8_0");
@@ -32,6 +47,7 @@ _Static_assert(sizeof(ck_block_q8_K) == 292, "q8_K");
 enum {
     CK_F32 = 0, CK_F16 = 1, CK_Q4_0 = 2, CK_Q5_0 = 6, CK_Q8_0 = 8,
     CK_Q4_K = 12, CK_Q5_K = 13, CK_Q6_K = 14, CK_Q8_K = 15, CK_BF16 = 30,
+    CK_Q5_0_X8 = 1006, CK_Q4_K_X8 = 1012,  // not ggml types: Q5_0 / Q4_K repacked in groups of 8 rows
 };
 
 // Exact binary16 → binary32 (normals, subnormals, infinities, NaN).

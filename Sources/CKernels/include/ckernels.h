@@ -103,6 +103,26 @@ size_t ck_matmul_qbuf_size(const ck_matrix *w, int64_t n);
 // Threads split the rows. The vocabulary keys of the analysis views.
 void ck_unit_rows(ck_pool *pool, const ck_matrix *w, float *f32, uint16_t *f16);
 
+// ---- weights repacked at load time ---------------------------------------------------------------------
+// Q4_K and Q5_0 matrices whose rows are a multiple of 8 can be copied into groups of 8 rows
+// (CK_Q4_K_X8, CK_Q5_0_X8; ck_blocks.h), whose kernels multiply 8 rows per instruction.
+// The repacked type of a ggml type, or −1.
+int ck_repacked_type(int type);
+// Bytes of the repacked copy of a (rows, cols) matrix of `type`, or 0 when it cannot be repacked.
+size_t ck_repacked_size(int type, int64_t rows, int64_t cols);
+// Writes the repacked copy of `src` to `dst` (ck_repacked_size bytes; threads split the groups) and
+// describes it in `out` (row_bytes = a row's share of its groups, so group g starts at data + 8g·row_bytes).
+// Returns 0, writing nothing, when `src` cannot be repacked. ck_matmul takes the copy like any matrix.
+int ck_repack(ck_pool *pool, const ck_matrix *src, void *dst, ck_matrix *out);
+// Row k (0…7) of a group of 8 rows of repacked `type`, dequantized: bitwise what the original row gives.
+void ck_dequantize_row_x8(int type, const void *group, int k, float *dst, int64_t n);
+// The 8 rows of a group · one activation row (Q8_K for CK_Q4_K_X8, Q8_0 for CK_Q5_0_X8): out[k] for row k.
+// Per row, exact integer sums per block, then fused multiply-adds in block order.
+void ck_dot_x8_ref(int type, int64_t n, const void *w, const void *y, float out[8]);
+// The same for `rows` = 1…4 activation rows at once: out[8·r + k]. The SIMD versions compute each lane
+// with the reference's operations in its order, so they equal ck_dot_x8_ref bit for bit.
+void ck_dot_x8(int type, int64_t n, const void *w, const void *const y[], int rows, float out[]);
+
 // ---- the rest of a transformer block ----------------------------------------------------------------
 // y = x / sqrt(mean(x²) + eps) · w, the mean of squares accumulated in double (as ggml does). In place allowed.
 void ck_rmsnorm(const float *x, const float *w, float *y, int64_t n, float eps);

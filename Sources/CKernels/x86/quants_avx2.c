@@ -7,18 +7,7 @@
 #include <string.h>
 #include "ckernels.h"
 #include "quants_avx2.h"
-
-#define AVX2 __attribute__((target("avx2,fma,f16c")))
-
-// f16 → f32 for a block scale. _cvtsh_ss compiles to vpinsrw into whatever register the compiler
-// picks, often the loop's accumulator: every block then waits for the previous block's FMA, and the
-// Q8_0 dot product ran at half speed (4.4 → 2.2 ns a block measured). vmovd from a general register
-// zero-extends, so each conversion stands alone; the asm keeps the compiler from folding it back.
-AVX2 static inline float f16_to_f32(uint16_t h) {
-    __m128i v;
-    __asm__("vmovd %1, %0" : "=x"(v) : "r"((uint32_t)h));
-    return _mm_cvtss_f32(_mm_cvtph_ps(v));
-}
+#include "avx2_common.h"
 
 AVX2 static inline float hsum_float_8(__m256 x) {
     __m128 res = _mm256_extractf128_ps(x, 1);
@@ -41,16 +30,6 @@ AVX2 static inline __m256i bytes_from_nibbles_32(const uint8_t *rsi) {
     const __m128i tmp = _mm_loadu_si128((const __m128i *)rsi);
     const __m256i bytes = _mm256_insertf128_si256(_mm256_castsi128_si256(tmp), _mm_srli_epi16(tmp, 4), 1);
     return _mm256_and_si256(_mm256_set1_epi8(0xF), bytes);
-}
-
-// 32 bits → 32 bytes, 0xFF where the bit is set.
-AVX2 static inline __m256i bytes_from_bits_32(const uint8_t *x) {
-    uint32_t x32;
-    memcpy(&x32, x, 4);
-    const __m256i shuf = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0x0000000000000000);
-    __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32((int)x32), shuf);
-    bytes = _mm256_or_si256(bytes, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe));  // leave only bit (i mod 8) unknown
-    return _mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1));
 }
 
 AVX2 float ck_dot_f32_avx2(int64_t n, const float *a, const float *b) {

@@ -12,6 +12,9 @@ float ck_dot_q4_K_q8_K_avx2(int64_t n, const void *x, const void *y);
 float ck_dot_q5_K_q8_K_avx2(int64_t n, const void *x, const void *y);
 float ck_dot_q6_K_q8_K_avx2(int64_t n, const void *x, const void *y);
 double ck_sum_f32_avx2(const float *x, int64_t n);
+// rows = 1…4 activation rows against a group of 8 repacked rows: out[8·r + k].
+void ck_dot_q4_Kx8_avx2(int64_t n, const void *w, const void *const y[], int rows, float out[]);
+void ck_dot_q5_0x8_avx2(int64_t n, const void *w, const void *const y[], int rows, float out[]);
 void ck_weighted_sum_avx2(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out);
 // R = 2, 3 or 4 activation rows against one weight row; out[r] is bitwise the one-row kernel's result for row r.
 #define CK_ROWS_DECL(name)                                                           \

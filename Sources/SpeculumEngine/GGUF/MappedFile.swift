@@ -46,6 +46,16 @@ public final class MappedFile: @unchecked Sendable {
         self.isMapped = false
     }
 
+    /// Drops the pages of `range` (whole pages inside it) from this process's memory, for bytes that
+    /// were copied elsewhere: resident memory no longer counts them, and touching them again reads them
+    /// back from the file. Owned (unmapped) bytes are kept.
+    public func releasePages(_ range: UnsafeRawBufferPointer) {
+        guard isMapped, let start = range.baseAddress, range.count > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (Int(bitPattern: start) + page - 1) / page * page, end = (Int(bitPattern: start) + range.count) / page * page
+        if end > first { madvise(UnsafeMutableRawPointer(bitPattern: first), end - first, MADV_DONTNEED) }
+    }
+
     deinit {
         if isMapped {
             munmap(UnsafeMutableRawPointer(mutating: base), count)

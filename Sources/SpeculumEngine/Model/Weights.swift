@@ -25,12 +25,36 @@ struct BlockWeights: @unchecked Sendable {
     let postAttentionNorm, postFFNNorm: UnsafePointer<Float>? // (n_embd)
 }
 
-/// Reads and checks every tensor a `ModelConfig` needs; matrices stay quantized in the mapping.
+/// How the blocks' quantized matrices are held in memory.
+public enum WeightLayout: String, Sendable, CaseIterable {
+    /// In place in the mapped file, as stored.
+    case file
+    /// Q4_K matrices copied at load into groups of 8 rows (CK_Q4_K_X8: scales unpacked, 4 values of 8
+    /// rows per 32 bytes), whose kernel multiplies 8 rows per instruction; 148 bytes per 144 of the
+    /// file, whose pages are then released. Other types, the embedding and the LM head stay in place.
+    case repacked
+}
+
+/// Memory a model owns beside the mapping: f32 copies of vectors stored in another type, and repacked
+/// matrices. Freed with the model, or with the loader when loading fails half-way.
+final class OwnedWeights: @unchecked Sendable {
+    // @unchecked: filled while loading, then only read.
+    var vectors: [UnsafeMutablePointer<Float>] = []
+    var matrices: [UnsafeMutableRawPointer] = []
+    var repackedBytes = 0
+    deinit {
+        for p in vectors { p.deallocate() }
+        for p in matrices { p.deallocate() }
+    }
+}
+
+/// Reads and checks every tensor a `ModelConfig` needs; matrices stay quantized in the mapping, or are
+/// repacked (`WeightLayout.repacked`).
 struct WeightLoader {
     let file: GGUFFile
     let config: ModelConfig
-    /// f32 copies of vectors stored in another type; freed by the model.
-    var ownedVectors: [UnsafeMutablePointer<Float>] = []
+    let layout: WeightLayout
+    let owned = OwnedWeights()
 
     func fail(_ message: String) -> ModelLoadError { ModelLoadError(path: file.path, message) }
 
@@ -51,13 +75,27 @@ struct WeightLoader {
                                                        rows: Int64(outputs), cols: Int64(inputs), row_bytes: t.rowBytes))
     }
 
+    /// A block's matrix, repacked when the layout asks for it and the type allows it.
+    func blockMatrix(_ name: String, inputs: Int, outputs: Int) throws(ModelLoadError) -> WeightMatrix {
+        let m = try matrix(name, inputs: inputs, outputs: outputs)
+        let bytes = ck_repacked_size(m.raw.type, m.raw.rows, m.raw.cols)
+        guard layout == .repacked, bytes > 0 else { return m }
+        let copy = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        owned.matrices.append(copy)
+        owned.repackedBytes += bytes
+        var source = m.raw, repacked = ck_matrix()
+        ck_repack(ComputePool.shared.raw, &source, copy, &repacked)
+        file.file.releasePages(file.data(of: file.tensor(named: name)!))
+        return WeightMatrix(name: name, raw: repacked)
+    }
+
     mutating func vector(_ name: String, length: Int) throws(ModelLoadError) -> UnsafePointer<Float> {
         let t = try info(name, shape: [length])
         let data = file.data(of: t)
         if t.type == .f32 { return data.baseAddress!.assumingMemoryBound(to: Float.self) }
         let copy = UnsafeMutablePointer<Float>.allocate(capacity: length)
         ck_dequantize_row(Int32(t.type.rawValue), data.baseAddress, copy, Int64(length))
-        ownedVectors.append(copy)
+        owned.vectors.append(copy)
         return UnsafePointer(copy)
     }
 
@@ -69,17 +107,17 @@ struct WeightLoader {
         let c = config, p = "blk.\(i)."
         return BlockWeights(
             attentionNorm: try vector(p + "attn_norm.weight", length: c.embedding),
-            wq: try matrix(p + "attn_q.weight", inputs: c.embedding, outputs: c.qDim),
-            wk: try matrix(p + "attn_k.weight", inputs: c.embedding, outputs: c.kvDim),
-            wv: try matrix(p + "attn_v.weight", inputs: c.embedding, outputs: c.kvDim),
-            wo: try matrix(p + "attn_output.weight", inputs: c.qDim, outputs: c.embedding),
+            wq: try blockMatrix(p + "attn_q.weight", inputs: c.embedding, outputs: c.qDim),
+            wk: try blockMatrix(p + "attn_k.weight", inputs: c.embedding, outputs: c.kvDim),
+            wv: try blockMatrix(p + "attn_v.weight", inputs: c.embedding, outputs: c.kvDim),
+            wo: try blockMatrix(p + "attn_output.weight", inputs: c.qDim, outputs: c.embedding),
             bq: c.hasQKVBias ? try vector(p + "attn_q.bias", length: c.qDim) : try optionalVector(p + "attn_q.bias", length: c.qDim),
             bk: c.hasQKVBias ? try vector(p + "attn_k.bias", length: c.kvDim) : try optionalVector(p + "attn_k.bias", length: c.kvDim),
             bv: c.hasQKVBias ? try vector(p + "attn_v.bias", length: c.kvDim) : try optionalVector(p + "attn_v.bias", length: c.kvDim),
             ffnNorm: try vector(p + "ffn_norm.weight", length: c.embedding),
-            wGate: try matrix(p + "ffn_gate.weight", inputs: c.embedding, outputs: c.feedForward),
-            wUp: try matrix(p + "ffn_up.weight", inputs: c.embedding, outputs: c.feedForward),
-            wDown: try matrix(p + "ffn_down.weight", inputs: c.feedForward, outputs: c.embedding),
+            wGate: try blockMatrix(p + "ffn_gate.weight", inputs: c.embedding, outputs: c.feedForward),
+            wUp: try blockMatrix(p + "ffn_up.weight", inputs: c.embedding, outputs: c.feedForward),
+            wDown: try blockMatrix(p + "ffn_down.weight", inputs: c.feedForward, outputs: c.embedding),
             qNorm: c.hasQKNorm ? try vector(p + "attn_q_norm.weight", length: c.headDim) : nil,
             kNorm: c.hasQKNorm ? try vector(p + "attn_k_norm.weight", length: c.headDim) : nil,
             postAttentionNorm: c.hasPostNorms ? try vector(p + "post_attention_norm.weight", length: c.embedding) : nil,
@@ -96,14 +134,20 @@ public final class TransformerModel: @unchecked Sendable {
     let output: WeightMatrix           // the LM head, or the tied embedding
     let outputNorm: UnsafePointer<Float>
     let blocks: [BlockWeights]
-    private let ownedVectors: [UnsafeMutablePointer<Float>]
+    private let owned: OwnedWeights
+    /// How the blocks' matrices are held, the bytes of the repacked copies, and the seconds loading
+    /// took (checking every tensor and repacking).
+    public let layout: WeightLayout
+    public var repackedBytes: Int { owned.repackedBytes }
+    public let loadSeconds: Double
 
     /// Whether the LM head is the embedding matrix (no separate output.weight).
     public var tiedEmbedding: Bool { tokenEmbedding.raw.data == output.raw.data }
 
-    public init(file: GGUFFile) throws(ModelLoadError) {
+    public init(file: GGUFFile, layout: WeightLayout = .repacked) throws(ModelLoadError) {
+        let start = ContinuousClock.now
         let config = try ModelConfig(file: file)
-        var loader = WeightLoader(file: file, config: config)
+        var loader = WeightLoader(file: file, config: config, layout: layout)
         tokenEmbedding = try loader.matrix("token_embd.weight", inputs: config.embedding, outputs: config.vocabulary)
         output = file.tensor(named: "output.weight") == nil
             ? tokenEmbedding
@@ -117,14 +161,15 @@ public final class TransformerModel: @unchecked Sendable {
         self.config = config
         self.file = file
         self.blocks = blocks
-        self.ownedVectors = loader.ownedVectors
+        self.owned = loader.owned
+        self.layout = layout
+        let elapsed = ContinuousClock.now - start
+        self.loadSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
 
-    public convenience init(path: String) throws {
-        try self.init(file: GGUFFile(path: path))
+    public convenience init(path: String, layout: WeightLayout = .repacked) throws {
+        try self.init(file: GGUFFile(path: path), layout: layout)
     }
-
-    deinit { for p in ownedVectors { p.deallocate() } }
 
     /// Bytes of weights one decoded token reads: every matrix but the embedding (a row lookup),
     /// unless the embedding is also the output matrix.

@@ -7,10 +7,10 @@ public final class LoadedModel: @unchecked Sendable {
     public let model: TransformerModel
 
     /// Opens `nameOrPath` (a registry name or a GGUF path). Errors name the file and what is wrong.
-    public init(_ nameOrPath: String, store: ModelStore = ModelStore()) throws {
+    public init(_ nameOrPath: String, store: ModelStore = ModelStore(), layout: WeightLayout = .repacked) throws {
         path = try store.resolve(nameOrPath)
         file = try GGUFFile(path: path)
-        model = try TransformerModel(file: file)
+        model = try TransformerModel(file: file, layout: layout)
         tokenizer = try makeTokenizer(for: file)
     }
 }

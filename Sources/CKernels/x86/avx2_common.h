@@ -1,0 +1,30 @@
+// Helpers shared by the AVX2 kernel files (static inline: each file gets its own copy).
+#ifndef CK_AVX2_COMMON_H
+#define CK_AVX2_COMMON_H
+#include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+
+// f16 → f32 for a block scale. _cvtsh_ss compiles to vpinsrw into whatever register the compiler
+// picks, often the loop's accumulator: every block then waits for the previous block's FMA, and the
+// Q8_0 dot product ran at half speed (4.4 → 2.2 ns a block measured). vmovd from a general register
+// zero-extends, so each conversion stands alone; the asm keeps the compiler from folding it back.
+AVX2 static inline float f16_to_f32(uint16_t h) {
+    __m128i v;
+    __asm__("vmovd %1, %0" : "=x"(v) : "r"((uint32_t)h));
+    return _mm_cvtss_f32(_mm_cvtph_ps(v));
+}
+
+// 32 bits → 32 bytes, 0xFF where the bit is set.
+AVX2 static inline __m256i bytes_from_bits_32(const uint8_t *x) {
+    uint32_t x32;
+    memcpy(&x32, x, 4);
+    const __m256i shuf = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0x0000000000000000);
+    __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32((int)x32), shuf);
+    bytes = _mm256_or_si256(bytes, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe));  // leave only bit (i mod 8) unknown
+    return _mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1));
+}
+
+#endif

@@ -1,0 +1,139 @@
+import CKernels
+import Testing
+import SpeculumEngine
+
+/// Q4_K and Q5_0 matrices repacked in groups of 8 rows at load time (CK_Q4_K_X8, CK_Q5_0_X8): the copy
+/// holds the same numbers, the SIMD kernels equal their scalar reference bit for bit, and matrix
+/// products stay batch-invariant.
+@Suite struct RepackTests {
+    static let types = [Int32(CK_Q4_K), Int32(CK_Q5_0)]
+
+    /// A random matrix (rows, cols) of `type` and its repacked copy, which lives as long as the value.
+    final class Repacked {
+        let type: Int32, rows: Int, cols: Int
+        let original: [UInt8]
+        let originalData: UnsafeMutableRawPointer  // the Q4_K rows, at a stable address for ck_matrix
+        let buffer: UnsafeMutableRawPointer        // the repacked copy
+        var matrix = ck_matrix()
+        var source: ck_matrix { ck_matrix(type: type, data: originalData, rows: Int64(rows), cols: Int64(cols), row_bytes: ck_row_size(type, Int64(cols))) }
+
+        /// `extreme`: every value the largest (with the largest Q4_K scales): the integer sums' extremes.
+        init(type: Int32, rows: Int, cols: Int, rng: inout SplitMix64, extreme: Bool = false) {
+            self.type = type
+            self.rows = rows
+            self.cols = cols
+            var bytes: [UInt8] = []
+            for _ in 0..<rows { bytes += randomRow(type: type, n: cols, rng: &rng) }
+            let size = Int(ck_type_size(type))
+            for b in 0..<(bytes.count / size) where extreme {
+                let fill = type == Int32(CK_Q4_K) ? 4..<size : 2..<size  // Q4_K: scales and values; Q5_0: fifth bits and values
+                for i in fill { bytes[b * size + i] = 0xFF }
+            }
+            original = bytes
+            originalData = .allocate(byteCount: bytes.count, alignment: 64)
+            originalData.copyMemory(from: bytes, byteCount: bytes.count)
+            buffer = .allocate(byteCount: ck_repacked_size(type, Int64(rows), Int64(cols)), alignment: 64)
+            var src = source
+            let pool = ck_pool_create(2)
+            defer { ck_pool_destroy(pool) }
+            let done = ck_repack(pool, &src, buffer, &matrix)
+            precondition(done == 1)
+        }
+
+        deinit { buffer.deallocate(); originalData.deallocate() }
+
+        func originalRow(_ r: Int) -> [UInt8] {
+            let rb = ck_row_size(type, Int64(cols))
+            return Array(original[(r * rb)..<((r + 1) * rb)])
+        }
+
+        func group(_ g: Int) -> UnsafeRawPointer { UnsafeRawPointer(buffer) + g * 8 * matrix.row_bytes }
+    }
+
+    static func activations(_ count: Int, _ n: Int, type: Int32, rng: inout SplitMix64, constant: Float? = nil) -> [[UInt8]] {
+        (0..<count).map { _ in quantizeActivations((0..<n).map { _ in constant ?? Float.random(in: -3...3, using: &rng) }, type: ck_vec_dot_type(type)) }
+    }
+
+    @Test func onlyQ4KAndQ5_0WithWholeGroupsAreRepacked() {
+        #expect(ck_repacked_size(Int32(CK_Q4_K), 16, 512) == 2 * 2 * 1184)
+        #expect(ck_repacked_size(Int32(CK_Q5_0), 16, 512) == 2 * 16 * 176)
+        #expect(ck_repacked_size(Int32(CK_Q4_K), 12, 512) == 0 && ck_repacked_size(Int32(CK_Q5_0), 4, 512) == 0, "rows not a multiple of 8")
+        #expect(ck_repacked_size(Int32(CK_Q6_K), 16, 512) == 0 && ck_repacked_size(Int32(CK_Q8_0), 16, 512) == 0)
+        #expect(ck_vec_dot_type(Int32(CK_Q4_K_X8)) == Int32(CK_Q8_K) && ck_vec_dot_type(Int32(CK_Q5_0_X8)) == Int32(CK_Q8_0))
+    }
+
+    /// Every row of the copy dequantizes to exactly what the original row gives.
+    @Test(arguments: types)
+    func theCopyHoldsTheSameNumbers(_ type: Int32) {
+        var rng = SplitMix64(seed: 41)
+        let m = Repacked(type: type, rows: 24, cols: 768, rng: &rng)
+        #expect(m.matrix.type == ck_repacked_type(type) && m.matrix.row_bytes == ck_row_size(type, 768) + (type == Int32(CK_Q4_K) ? 3 * 4 : 0))
+        for r in 0..<m.rows {
+            var got = [Float](repeating: 0, count: m.cols)
+            ck_dequantize_row_x8(m.matrix.type, m.group(r / 8), Int32(r % 8), &got, Int64(m.cols))
+            let want = dequantize(type, m.originalRow(r), m.cols)
+            #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "row \(r)")
+        }
+    }
+
+    /// The SIMD kernel for 1–4 activation rows equals the scalar reference bitwise, and both agree with
+    /// the original type's reference dot product within float rounding (the integers are the same; only
+    /// the order of the float sums differs). The extreme case (every value the largest, activations all
+    /// ±127) would show a 16-bit overflow.
+    @Test(arguments: types, [false, true])
+    func simdEqualsTheReferenceBitwise(_ type: Int32, extreme: Bool) throws {
+        try #require(String(cString: ck_simd_name()) == "avx2", "this machine has AVX2; the SIMD kernels must be tested")
+        var rng = SplitMix64(seed: UInt64(type) * (extreme ? 7 : 8))
+        let vt = ck_vec_dot_type(type)
+        for n in [256, 1536, 8960] {
+            let m = Repacked(type: type, rows: 8, cols: n, rng: &rng, extreme: extreme)
+            for count in 1...4 {
+                let xs = Self.activations(count, n, type: type, rng: &rng, constant: extreme ? 1 : nil)
+                var out = [Float](repeating: 0, count: 8 * count)
+                let pointers: [UnsafeRawPointer?] = xs.map { x in x.withUnsafeBytes { UnsafeRawPointer($0.baseAddress!) } }
+                withExtendedLifetime(xs) { ck_dot_x8(m.matrix.type, Int64(n), m.group(0), pointers, Int32(count), &out) }
+                for r in 0..<count {
+                    var ref = [Float](repeating: 0, count: 8)
+                    xs[r].withUnsafeBytes { ck_dot_x8_ref(m.matrix.type, Int64(n), m.group(0), $0.baseAddress, &ref) }
+                    #expect(Array(out[(8 * r)..<(8 * r + 8)]).map(\.bitPattern) == ref.map(\.bitPattern), "n \(n) rows \(count) row \(r)")
+                    for k in 0..<8 {
+                        let w = m.originalRow(k)
+                        let plain = w.withUnsafeBytes { wb in xs[r].withUnsafeBytes { ck_vec_dot_ref(type, Int64(n), wb.baseAddress, $0.baseAddress) } }
+                        let wf = dequantize(type, w, n), xf = dequantize(vt, xs[r], n)
+                        let scale = zip(wf, xf).reduce(Float(0)) { $0 + abs($1.0 * $1.1) }
+                        #expect(abs(ref[k] - plain) <= 1e-5 * scale + 1e-6, "n \(n) row \(k): \(ref[k]) vs \(plain)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// A matrix product over the copy: each output row is bitwise the same whatever the batch size, and
+    /// the exact path (dequantized weights) gives bitwise what it gives over the original Q4_K rows.
+    @Test(arguments: types)
+    func matrixProductsAreBatchInvariantAndExactModeUnchanged(_ type: Int32) {
+        var rng = SplitMix64(seed: 9)
+        let cols = 512
+        let m = Repacked(type: type, rows: 40, cols: cols, rng: &rng)
+        let pool = ck_pool_create(2)
+        defer { ck_pool_destroy(pool) }
+        let batch = 9
+        let x = (0..<(batch * cols)).map { _ in Float.random(in: -2...2, using: &rng) }
+        func product(_ w: ck_matrix, _ n: Int, mode: Int32) -> [Float] {
+            var w = w
+            var y = [Float](repeating: 0, count: n * m.rows)
+            var q = [UInt8](repeating: 0, count: max(1, ck_matmul_qbuf_size(&w, Int64(n))))
+            ck_matmul(pool, &w, x, Int64(n), &y, mode, &q)
+            return y
+        }
+        let all = product(m.matrix, batch, mode: Int32(CK_Q8_ACTIVATIONS))
+        for n in 1..<batch {
+            let part = product(m.matrix, n, mode: Int32(CK_Q8_ACTIVATIONS))
+            #expect(part.map(\.bitPattern) == Array(all[0..<(n * m.rows)]).map(\.bitPattern), "batch of \(n)")
+        }
+        let original = product(m.source, batch, mode: Int32(CK_Q8_ACTIVATIONS))
+        for (a, b) in zip(all, original) { #expect(abs(a - b) <= 1e-4 * max(1, abs(b)), "\(a) vs the original's \(b)") }
+        let exactCopy = product(m.matrix, batch, mode: Int32(CK_EXACT)), exactOriginal = product(m.source, batch, mode: Int32(CK_EXACT))
+        #expect(exactCopy.map(\.bitPattern) == exactOriginal.map(\.bitPattern))
+    }
+}
