@@ -125,6 +125,7 @@ expect_error "after a killed fetch" "speculum models fetch gemma-3-270m-q4_k_m" 
 # tune: with the draft the same model as the target, the draft's first choice is always the target's
 # token (batch-invariant kernels: teacher-forced batches give the same logits as one-token steps).
 expect_error "tune tokens"        "--tokens 2 is out of range (allowed: 8 to 512)" -- "$bin" tune --tokens 2
+expect_error "bench weights"      "--weights 'packed' is not a layout (expected repacked, file or both)" -- "$bin" bench engine --weights packed
 if "$bin" tune --model $small --draft $small --limit 1 --tokens 8 --json "$work/tune.json" >"$work/tune.txt" 2>"$work/err" \
    && python3 - "$work/tune.json" "$work/tune.txt" <<'PY'
 import json, sys
