@@ -29,9 +29,10 @@ struct BlockWeights: @unchecked Sendable {
 public enum WeightLayout: String, Sendable, CaseIterable {
     /// In place in the mapped file, as stored.
     case file
-    /// Q4_K matrices copied at load into groups of 8 rows (CK_Q4_K_X8: scales unpacked, 4 values of 8
-    /// rows per 32 bytes), whose kernel multiplies 8 rows per instruction; 148 bytes per 144 of the
-    /// file, whose pages are then released. Other types, the embedding and the LM head stay in place.
+    /// Q4_K and Q5_0 matrices with whole groups of 8 rows copied at load into those groups (4 values of
+    /// 8 rows per 32 bytes; Q4_K's scales unpacked, 148 bytes per 144 of the file; Q5_0 the same 22),
+    /// whose kernels multiply 8 rows per instruction. The file's pages of the originals are released.
+    /// Other types, the embedding and the LM head stay in place.
     case repacked
 }
 
@@ -89,7 +90,7 @@ struct WeightLoader {
         return WeightMatrix(name: name, raw: repacked)
     }
 
-    mutating func vector(_ name: String, length: Int) throws(ModelLoadError) -> UnsafePointer<Float> {
+    func vector(_ name: String, length: Int) throws(ModelLoadError) -> UnsafePointer<Float> {
         let t = try info(name, shape: [length])
         let data = file.data(of: t)
         if t.type == .f32 { return data.baseAddress!.assumingMemoryBound(to: Float.self) }
@@ -99,11 +100,11 @@ struct WeightLoader {
         return UnsafePointer(copy)
     }
 
-    mutating func optionalVector(_ name: String, length: Int) throws(ModelLoadError) -> UnsafePointer<Float>? {
+    func optionalVector(_ name: String, length: Int) throws(ModelLoadError) -> UnsafePointer<Float>? {
         file.tensor(named: name) == nil ? nil : try vector(name, length: length)
     }
 
-    mutating func block(_ i: Int) throws(ModelLoadError) -> BlockWeights {
+    func block(_ i: Int) throws(ModelLoadError) -> BlockWeights {
         let c = config, p = "blk.\(i)."
         return BlockWeights(
             attentionNorm: try vector(p + "attn_norm.weight", length: c.embedding),
@@ -147,7 +148,7 @@ public final class TransformerModel: @unchecked Sendable {
     public init(file: GGUFFile, layout: WeightLayout = .repacked) throws(ModelLoadError) {
         let start = ContinuousClock.now
         let config = try ModelConfig(file: file)
-        var loader = WeightLoader(file: file, config: config, layout: layout)
+        let loader = WeightLoader(file: file, config: config, layout: layout)
         tokenEmbedding = try loader.matrix("token_embd.weight", inputs: config.embedding, outputs: config.vocabulary)
         output = file.tensor(named: "output.weight") == nil
             ? tokenEmbedding
