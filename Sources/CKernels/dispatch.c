@@ -7,6 +7,8 @@
 #endif
 
 static atomic_int has_avx2 = -1;  // -1 unknown, then 0/1
+static atomic_int has_vnni = -1;    // AVX-512 VNNI with 256-bit (VL) encodings: -1 unknown, then 0/1
+static atomic_int has_avx512 = -1;  // and the 512-bit registers (F, BW, DQ): -1 unknown, then 0/1
 static atomic_int forced_scalar = 0;
 
 static int use_avx2(void) {
@@ -23,9 +25,38 @@ static int use_avx2(void) {
 #endif
 }
 
+// vpdpbusd: 4 byte products summed into a 32-bit lane in one instruction (x86/repacked_vnni.c).
+static int use_vnni(void) {
+#if defined(__x86_64__)
+    int v = atomic_load_explicit(&has_vnni, memory_order_relaxed);
+    if (v < 0) {
+        __builtin_cpu_init();
+        v = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512f");
+        atomic_store(&has_vnni, v);
+    }
+    return v && use_avx2();
+#else
+    return 0;
+#endif
+}
+
+static int use_avx512(void) {
+#if defined(__x86_64__)
+    int v = atomic_load_explicit(&has_avx512, memory_order_relaxed);
+    if (v < 0) {
+        __builtin_cpu_init();
+        v = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+        atomic_store(&has_avx512, v);
+    }
+    return v && use_vnni();
+#else
+    return 0;
+#endif
+}
+
 void ck_force_scalar(int on) { atomic_store(&forced_scalar, on); }
 
-const char *ck_simd_name(void) { return use_avx2() ? "avx2" : "scalar"; }
+const char *ck_simd_name(void) { return use_avx512() ? "avx2+avx512vnni" : use_vnni() ? "avx2+vnni" : use_avx2() ? "avx2" : "scalar"; }
 
 float ck_dot_f32(int64_t n, const float *a, const float *b) {
 #if defined(__x86_64__)
@@ -121,14 +152,47 @@ float ck_vec_dot(int type, int64_t n, const void *w, const void *x) {
     return ck_vec_dot_ref(type, n, w, x);
 }
 
-void ck_dot_x8(int type, int64_t n, const void *w, const void *const y[], int rows, float out[]) {
+static void dot_x8_ref_rows(int type, int64_t n, const void *w, const void *const y[], int rows, float out[]) {
+    for (int r = 0; r < rows; r++) ck_dot_x8_ref(type, n, w, y[r], out + 8 * r);
+}
+static void dot_q4_Kx8_ref(int64_t n, const void *w, const void *const y[], int rows, float out[]) { dot_x8_ref_rows(CK_Q4_K_X8, n, w, y, rows, out); }
+static void dot_q5_0x8_ref(int64_t n, const void *w, const void *const y[], int rows, float out[]) { dot_x8_ref_rows(CK_Q5_0_X8, n, w, y, rows, out); }
+static void dot_q6_Kx8_ref(int64_t n, const void *w, const void *const y[], int rows, float out[]) { dot_x8_ref_rows(CK_Q6_K_X8, n, w, y, rows, out); }
+static void dot_q8_0x8_ref(int64_t n, const void *w, const void *const y[], int rows, float out[]) { dot_x8_ref_rows(CK_Q8_0_X8, n, w, y, rows, out); }
+
+ck_dot_x8_fn ck_dot_x8_kernel(int type, int level) {
+    const int t = type == CK_Q4_K_X8 ? 0 : type == CK_Q5_0_X8 ? 1 : type == CK_Q6_K_X8 ? 2 : type == CK_Q8_0_X8 ? 3 : -1;
+    if (t < 0) return NULL;
+    static const ck_dot_x8_fn ref[4] = {dot_q4_Kx8_ref, dot_q5_0x8_ref, dot_q6_Kx8_ref, dot_q8_0x8_ref};
+    if (level == CK_LEVEL_SCALAR) return ref[t];
 #if defined(__x86_64__)
-    if (use_avx2()) {
-        if (type == CK_Q4_K_X8) return ck_dot_q4_Kx8_avx2(n, w, y, rows, out);
-        return ck_dot_q5_0x8_avx2(n, w, y, rows, out);
+    static const ck_dot_x8_fn avx2[4] = {ck_dot_q4_Kx8_avx2, ck_dot_q5_0x8_avx2, ck_dot_q6_Kx8_avx2, ck_dot_q8_0x8_avx2};
+    static const ck_dot_x8_fn vnni[4] = {ck_dot_q4_Kx8_vnni, ck_dot_q5_0x8_vnni, ck_dot_q6_Kx8_vnni, ck_dot_q8_0x8_vnni};
+    if (level == CK_LEVEL_AVX2 && use_avx2()) return avx2[t];
+    if (level == CK_LEVEL_VNNI && use_vnni()) return vnni[t];
+#endif
+    return NULL;
+}
+
+ck_dot_x16_fn ck_dot_x16_kernel(int type) {
+#if defined(__x86_64__)
+    if (use_avx512()) {
+        switch (type) {
+        case CK_Q4_K_X8: return ck_dot_q4_Kx16_avx512;
+        case CK_Q5_0_X8: return ck_dot_q5_0x16_avx512;
+        case CK_Q6_K_X8: return ck_dot_q6_Kx16_avx512;
+        case CK_Q8_0_X8: return ck_dot_q8_0x16_avx512;
+        default: break;
+        }
     }
 #endif
-    for (int r = 0; r < rows; r++) ck_dot_x8_ref(type, n, w, y[r], out + 8 * r);
+    (void)type;
+    return NULL;
+}
+
+void ck_dot_x8(int type, int64_t n, const void *w, const void *const y[], int rows, float out[]) {
+    const int level = use_vnni() ? CK_LEVEL_VNNI : use_avx2() ? CK_LEVEL_AVX2 : CK_LEVEL_SCALAR;
+    ck_dot_x8_kernel(type, level)(n, w, y, rows, out);
 }
 
 void ck_dequantize_row(int type, const void *src, float *dst, int64_t n) {

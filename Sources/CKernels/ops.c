@@ -20,6 +20,7 @@ typedef struct {
     const uint8_t *qx;     // quantized activations: n rows of qrow bytes
     size_t qrow;
     int vtype;
+    ck_dot_x16_fn x16;     // repacked matrices: the 16-row kernel, or NULL (8 rows at a time)
     ck_pool *pool;
     // Next tile of each thread's range, one cache line each: with the counters side by side every
     // claim by one thread evicted the other's line (false sharing, ~2 ms a token on the 0.5B's head).
@@ -44,13 +45,29 @@ static int64_t next_tile(matmul_job *job, int ith, int nth) {
     return -1;
 }
 
-// Rows r0 … r1 (whole groups of 8) of a repacked matrix: one kernel call covers 8 weight rows and up to
-// 4 activation rows. Group g's 8 rows start at data + g·8·row_bytes (= data + r0·row_bytes).
+// Rows r0 … r1 of a repacked matrix (r0 a multiple of 8): one kernel call covers 8 weight rows and up
+// to 4 activation rows, or with AVX-512 16 weight rows (two groups) and up to 8 activation rows.
+// Group g's 8 rows start at data + g·8·row_bytes (= data + r0·row_bytes). When the product takes a
+// leading subset of the rows (a vocabulary-subset head), r1 may cut the last group: its 8 rows are
+// still there to read, and only the wanted outputs are kept.
 static void matmul_x8_tile(const matmul_job *job, int64_t r0, int64_t r1) {
     const ck_matrix *w = job->w;
     for (int64_t j0 = 0; j0 < job->n; j0 += ACT_TILE) {
         const int64_t j1 = j0 + ACT_TILE < job->n ? j0 + ACT_TILE : job->n;
-        for (int64_t g = r0; g < r1; g += 8) {
+        int64_t g = r0;
+        for (; job->x16 && r1 - g >= 16; g += 16) {
+            const void *group = (const uint8_t *)w->data + g * w->row_bytes;
+            for (int64_t j = j0; j < j1;) {
+                const int k = j1 - j >= 8 ? 8 : (int)(j1 - j);
+                const void *xs[8];
+                float o[128];  // (k, 16)
+                for (int i = 0; i < k; i++) xs[i] = job->qx + (j + i) * job->qrow;
+                job->x16(w->cols, group, 8 * w->row_bytes, xs, k, o);
+                for (int i = 0; i < k; i++) memcpy(job->y + (j + i) * w->rows + g, o + 16 * i, 16 * sizeof(float));
+                j += k;
+            }
+        }
+        for (; g < r1; g += 8) {
             const void *group = (const uint8_t *)w->data + g * w->row_bytes;
             for (int64_t j = j0; j < j1;) {
                 const int k = j1 - j >= 4 ? 4 : (int)(j1 - j);
@@ -58,14 +75,15 @@ static void matmul_x8_tile(const matmul_job *job, int64_t r0, int64_t r1) {
                 float o[32];  // (k, 8)
                 for (int i = 0; i < k; i++) xs[i] = job->qx + (j + i) * job->qrow;
                 ck_dot_x8(w->type, w->cols, group, xs, k, o);
-                for (int i = 0; i < k; i++) memcpy(job->y + (j + i) * w->rows + g, o + 8 * i, 8 * sizeof(float));
+                const int64_t keep = r1 - g < 8 ? r1 - g : 8;
+                for (int i = 0; i < k; i++) memcpy(job->y + (j + i) * w->rows + g, o + 8 * i, (size_t)keep * sizeof(float));
                 j += k;
             }
         }
     }
 }
 
-static int is_repacked(int type) { return type == CK_Q4_K_X8 || type == CK_Q5_0_X8; }
+static int is_repacked(int type) { return type == CK_Q4_K_X8 || type == CK_Q5_0_X8 || type == CK_Q6_K_X8 || type == CK_Q8_0_X8; }
 
 static void dequantize_weight_row(const ck_matrix *w, int64_t r, float *dst) {
     if (is_repacked(w->type))
@@ -132,6 +150,7 @@ size_t ck_matmul_qbuf_size(const ck_matrix *w, int64_t n) {
 void ck_matmul(ck_pool *pool, const ck_matrix *w, const float *x, int64_t n, float *y, int mode, void *qbuf) {
     matmul_job job = {.w = w, .x = x, .n = n, .y = y, .mode = mode, .qx = qbuf, .pool = pool};
     job.vtype = mode == CK_EXACT ? CK_F32 : ck_vec_dot_type(w->type);
+    job.x16 = ck_dot_x16_kernel(w->type);
     const int nth = ck_pool_size(pool);
     const int64_t ntiles = (w->rows + ROW_TILE - 1) / ROW_TILE;
     for (int i = 0; i < nth; i++) {
@@ -159,7 +178,7 @@ static void unit_rows_task(void *p, int ith, int nth) {
     const int64_t r0 = rows * ith / nth, r1 = rows * (ith + 1) / nth;
     float *row = ck_pool_scratch(job->pool, ith, cols);  // (cols): one dequantized row
     for (int64_t r = r0; r < r1; r++) {
-        ck_dequantize_row(job->w->type, (const uint8_t *)job->w->data + r * job->w->row_bytes, row, cols);
+        dequantize_weight_row(job->w, r, row);
         double norm = 0.0;  // in double: thousands of squares
         for (int64_t c = 0; c < cols; c++) norm += (double)row[c] * (double)row[c];
         const float scale = norm > 0 ? (float)(1.0 / sqrt(norm)) : 0.0f;

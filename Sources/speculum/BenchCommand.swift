@@ -34,7 +34,7 @@ struct EngineBenchCommand: ParsableCommand {
     @Option(help: "Compute the LM head over the first N token ids only, as --draft-vocab does for a draft (0 = all).")
     var headRows: Int = 0
 
-    @Option(help: ArgumentHelp("How the blocks' matrices are held: repacked (Q4_K in groups of 8 rows), file (as stored), or both, measured in turn in each repeat.",
+    @Option(help: ArgumentHelp("How the matrices are held: repacked (Q4_K, Q5_0, Q6_K and Q8_0 in groups of 8 rows), file (as stored), or both, measured in turn in each repeat.",
                                valueName: "repacked|file|both"))
     var weights: String = "repacked"
 
@@ -59,7 +59,7 @@ struct EngineBenchCommand: ParsableCommand {
             // compares runs minutes apart rather than a whole model's runs apart.
             let loaded = try layouts.map { try LoadedModel(name, layout: $0) }
             for m in loaded where m.model.repackedBytes > 0 {
-                FileHandle.standardError.write(Data(String(format: "[%@] loaded in %.2f s, %.0f MB of Q4_K repacked\n", name, m.model.loadSeconds, Double(m.model.repackedBytes) / 1e6).utf8))
+                FileHandle.standardError.write(Data(String(format: "[%@] loaded in %.2f s, %.0f MB of weights repacked\n", name, m.model.loadSeconds, Double(m.model.repackedBytes) / 1e6).utf8))
             }
             let tokens = loaded[0].tokenizer.encode(text)
             var runs = [[EngineMeasurement]](repeating: [], count: loaded.count)

@@ -100,7 +100,7 @@ func quantizeActivations(_ x: [Float], type: Int32) -> [UInt8] {
     /// SIMD against the scalar reference on random and real rows: the same integers, summed in another order.
     @Test(arguments: kernelTypes)
     func simdAgreesWithReference(_ type: Int32) throws {
-        try #require(String(cString: ck_simd_name()) == "avx2", "this machine has AVX2; the SIMD kernels must be tested")
+        try #require(String(cString: ck_simd_name()).hasPrefix("avx2"), "this machine has AVX2; the SIMD kernels must be tested")
         var rng = SplitMix64(seed: UInt64(type) &+ 99)
         for n in [256, 1536, 4864] where n % Int(ck_block_size(type)) == 0 {
             let w = randomRow(type: type, n: n, rng: &rng)

@@ -2,22 +2,23 @@ import CKernels
 import Testing
 import SpeculumEngine
 
-/// Q4_K and Q5_0 matrices repacked in groups of 8 rows at load time (CK_Q4_K_X8, CK_Q5_0_X8): the copy
-/// holds the same numbers, the SIMD kernels equal their scalar reference bit for bit, and matrix
-/// products stay batch-invariant.
+/// Q4_K, Q5_0, Q6_K and Q8_0 matrices repacked in groups of 8 rows at load time (CK_Q4_K_X8,
+/// CK_Q5_0_X8, CK_Q6_K_X8, CK_Q8_0_X8): the copy holds the same numbers, the SIMD kernels equal their
+/// scalar reference bit for bit, and matrix products stay batch-invariant.
 @Suite struct RepackTests {
-    static let types = [Int32(CK_Q4_K), Int32(CK_Q5_0)]
+    static let types = [Int32(CK_Q4_K), Int32(CK_Q5_0), Int32(CK_Q6_K), Int32(CK_Q8_0)]
 
     /// A random matrix (rows, cols) of `type` and its repacked copy, which lives as long as the value.
     final class Repacked {
         let type: Int32, rows: Int, cols: Int
         let original: [UInt8]
-        let originalData: UnsafeMutableRawPointer  // the Q4_K rows, at a stable address for ck_matrix
+        let originalData: UnsafeMutableRawPointer  // the original rows, at a stable address for ck_matrix
         let buffer: UnsafeMutableRawPointer        // the repacked copy
         var matrix = ck_matrix()
         var source: ck_matrix { ck_matrix(type: type, data: originalData, rows: Int64(rows), cols: Int64(cols), row_bytes: ck_row_size(type, Int64(cols))) }
 
-        /// `extreme`: every value the largest (with the largest Q4_K scales): the integer sums' extremes.
+        /// `extreme`: every value the largest, with the largest scales (Q6_K's: −128; Q8_0's values −128):
+        /// the integer sums' extremes.
         init(type: Int32, rows: Int, cols: Int, rng: inout SplitMix64, extreme: Bool = false) {
             self.type = type
             self.rows = rows
@@ -26,8 +27,14 @@ import SpeculumEngine
             for _ in 0..<rows { bytes += randomRow(type: type, n: cols, rng: &rng) }
             let size = Int(ck_type_size(type))
             for b in 0..<(bytes.count / size) where extreme {
-                let fill = type == Int32(CK_Q4_K) ? 4..<size : 2..<size  // Q4_K: scales and values; Q5_0: fifth bits and values
-                for i in fill { bytes[b * size + i] = 0xFF }
+                switch type {
+                case Int32(CK_Q4_K): for i in 4..<size { bytes[b * size + i] = 0xFF }        // scales and values
+                case Int32(CK_Q5_0): for i in 2..<size { bytes[b * size + i] = 0xFF }        // fifth bits and values
+                case Int32(CK_Q8_0): for i in 2..<size { bytes[b * size + i] = 0x80 }        // values −128
+                default:
+                    for i in 0..<192 { bytes[b * size + i] = 0xFF }                           // Q6_K: ql and qh, every value 63
+                    for i in 192..<208 { bytes[b * size + i] = 0x80 }                         // scales −128
+                }
             }
             original = bytes
             originalData = .allocate(byteCount: bytes.count, alignment: 64)
@@ -54,12 +61,16 @@ import SpeculumEngine
         (0..<count).map { _ in quantizeActivations((0..<n).map { _ in constant ?? Float.random(in: -3...3, using: &rng) }, type: ck_vec_dot_type(type)) }
     }
 
-    @Test func onlyQ4KAndQ5_0WithWholeGroupsAreRepacked() {
+    @Test func onlyQ4KQ5_0Q6KAndQ8_0WithWholeGroupsAreRepacked() {
         #expect(ck_repacked_size(Int32(CK_Q4_K), 16, 512) == 2 * 2 * 1184)
         #expect(ck_repacked_size(Int32(CK_Q5_0), 16, 512) == 2 * 16 * 176)
-        #expect(ck_repacked_size(Int32(CK_Q4_K), 12, 512) == 0 && ck_repacked_size(Int32(CK_Q5_0), 4, 512) == 0, "rows not a multiple of 8")
-        #expect(ck_repacked_size(Int32(CK_Q6_K), 16, 512) == 0 && ck_repacked_size(Int32(CK_Q8_0), 16, 512) == 0)
-        #expect(ck_vec_dot_type(Int32(CK_Q4_K_X8)) == Int32(CK_Q8_K) && ck_vec_dot_type(Int32(CK_Q5_0_X8)) == Int32(CK_Q8_0))
+        #expect(ck_repacked_size(Int32(CK_Q6_K), 16, 512) == 2 * 2 * 1680)
+        #expect(ck_repacked_size(Int32(CK_Q8_0), 16, 512) == 2 * 16 * 272)
+        #expect(ck_repacked_size(Int32(CK_Q4_K), 12, 512) == 0 && ck_repacked_size(Int32(CK_Q5_0), 4, 512) == 0
+                && ck_repacked_size(Int32(CK_Q6_K), 20, 512) == 0, "rows not a multiple of 8")
+        #expect(ck_repacked_size(Int32(CK_Q4_0), 16, 512) == 0 && ck_repacked_size(Int32(CK_Q5_K), 16, 512) == 0)
+        #expect(ck_vec_dot_type(Int32(CK_Q4_K_X8)) == Int32(CK_Q8_K) && ck_vec_dot_type(Int32(CK_Q6_K_X8)) == Int32(CK_Q8_K)
+                && ck_vec_dot_type(Int32(CK_Q5_0_X8)) == Int32(CK_Q8_0) && ck_vec_dot_type(Int32(CK_Q8_0_X8)) == Int32(CK_Q8_0))
     }
 
     /// Every row of the copy dequantizes to exactly what the original row gives.
@@ -76,26 +87,35 @@ import SpeculumEngine
         }
     }
 
-    /// The SIMD kernel for 1–4 activation rows equals the scalar reference bitwise, and both agree with
-    /// the original type's reference dot product within float rounding (the integers are the same; only
-    /// the order of the float sums differs). The extreme case (every value the largest, activations all
-    /// ±127) would show a 16-bit overflow.
+    /// Every SIMD kernel this machine has (AVX2; AVX-512 VNNI where present) for 1–4 activation rows
+    /// equals the scalar reference bitwise, and the reference agrees with the original type's reference
+    /// dot product within float rounding (the integers are the same; only the order of the float sums
+    /// differs). The extreme case (every value the largest, activations all ±127) would show a 16-bit
+    /// overflow.
     @Test(arguments: types, [false, true])
     func simdEqualsTheReferenceBitwise(_ type: Int32, extreme: Bool) throws {
-        try #require(String(cString: ck_simd_name()) == "avx2", "this machine has AVX2; the SIMD kernels must be tested")
+        try #require(String(cString: ck_simd_name()).hasPrefix("avx2"), "this machine has AVX2; the SIMD kernels must be tested")
+        let repacked = ck_repacked_type(type)
+        let kernels = [Int32(CK_LEVEL_AVX2), Int32(CK_LEVEL_VNNI)].compactMap { level in ck_dot_x8_kernel(repacked, level).map { (level, $0) } }
+        #expect(kernels.count == (String(cString: ck_simd_name()).contains("vnni") ? 2 : 1))
         var rng = SplitMix64(seed: UInt64(type) * (extreme ? 7 : 8))
         let vt = ck_vec_dot_type(type)
         for n in [256, 1536, 8960] {
             let m = Repacked(type: type, rows: 8, cols: n, rng: &rng, extreme: extreme)
             for count in 1...4 {
                 let xs = Self.activations(count, n, type: type, rng: &rng, constant: extreme ? 1 : nil)
-                var out = [Float](repeating: 0, count: 8 * count)
                 let pointers: [UnsafeRawPointer?] = xs.map { x in x.withUnsafeBytes { UnsafeRawPointer($0.baseAddress!) } }
-                withExtendedLifetime(xs) { ck_dot_x8(m.matrix.type, Int64(n), m.group(0), pointers, Int32(count), &out) }
+                let outs = kernels.map { (level, kernel) in
+                    var out = [Float](repeating: 0, count: 8 * count)
+                    withExtendedLifetime(xs) { kernel(Int64(n), m.group(0), pointers, Int32(count), &out) }
+                    return (level, out)
+                }
                 for r in 0..<count {
                     var ref = [Float](repeating: 0, count: 8)
                     xs[r].withUnsafeBytes { ck_dot_x8_ref(m.matrix.type, Int64(n), m.group(0), $0.baseAddress, &ref) }
-                    #expect(Array(out[(8 * r)..<(8 * r + 8)]).map(\.bitPattern) == ref.map(\.bitPattern), "n \(n) rows \(count) row \(r)")
+                    for (level, out) in outs {
+                        #expect(Array(out[(8 * r)..<(8 * r + 8)]).map(\.bitPattern) == ref.map(\.bitPattern), "level \(level) n \(n) rows \(count) row \(r)")
+                    }
                     for k in 0..<8 {
                         let w = m.originalRow(k)
                         let plain = w.withUnsafeBytes { wb in xs[r].withUnsafeBytes { ck_vec_dot_ref(type, Int64(n), wb.baseAddress, $0.baseAddress) } }
@@ -109,7 +129,7 @@ import SpeculumEngine
     }
 
     /// A matrix product over the copy: each output row is bitwise the same whatever the batch size, and
-    /// the exact path (dequantized weights) gives bitwise what it gives over the original Q4_K rows.
+    /// the exact path (dequantized weights) gives bitwise what it gives over the original rows.
     @Test(arguments: types)
     func matrixProductsAreBatchInvariantAndExactModeUnchanged(_ type: Int32) {
         var rng = SplitMix64(seed: 9)
@@ -135,5 +155,69 @@ import SpeculumEngine
         for (a, b) in zip(all, original) { #expect(abs(a - b) <= 1e-4 * max(1, abs(b)), "\(a) vs the original's \(b)") }
         let exactCopy = product(m.matrix, batch, mode: Int32(CK_EXACT)), exactOriginal = product(m.source, batch, mode: Int32(CK_EXACT))
         #expect(exactCopy.map(\.bitPattern) == exactOriginal.map(\.bitPattern))
+    }
+
+    /// A product over the first rows only (a vocabulary-subset head: here 37 of 40, cutting a group)
+    /// gives the first outputs of the whole product and writes nothing past them; the unit rows of the
+    /// analysis views are those of the original.
+    @Test(arguments: types)
+    func aLeadingSubsetOfRowsAndTheUnitRowsMatchTheWhole(_ type: Int32) {
+        var rng = SplitMix64(seed: 12)
+        let cols = 512, batch = 3, subset = 37
+        let m = Repacked(type: type, rows: 40, cols: cols, rng: &rng)
+        let pool = ck_pool_create(2)
+        defer { ck_pool_destroy(pool) }
+        let x = (0..<(batch * cols)).map { _ in Float.random(in: -2...2, using: &rng) }
+        func product(rows: Int) -> [Float] {
+            var w = m.matrix
+            w.rows = Int64(rows)
+            var y = [Float](repeating: .nan, count: batch * rows + 8)  // 8 sentinels past the end
+            var q = [UInt8](repeating: 0, count: max(1, ck_matmul_qbuf_size(&w, Int64(batch))))
+            ck_matmul(pool, &w, x, Int64(batch), &y, Int32(CK_Q8_ACTIVATIONS), &q)
+            return y
+        }
+        let whole = product(rows: m.rows), part = product(rows: subset)
+        for j in 0..<batch {
+            let got = Array(part[(j * subset)..<((j + 1) * subset)]), want = Array(whole[(j * m.rows)..<(j * m.rows + subset)])
+            #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "activation row \(j)")
+        }
+        let past = part[(batch * subset)...].filter { !$0.isNaN }
+        #expect(past.isEmpty, "nothing written past the subset's outputs")
+        var unitCopy = [Float](repeating: 0, count: m.rows * cols), unitOriginal = unitCopy
+        var copy = m.matrix, original = m.source
+        ck_unit_rows(pool, &copy, &unitCopy, nil)
+        ck_unit_rows(pool, &original, &unitOriginal, nil)
+        #expect(unitCopy.map(\.bitPattern) == unitOriginal.map(\.bitPattern))
+    }
+
+    /// The 16-row kernel (two neighbouring groups on 512-bit registers, where the CPU has AVX-512 with
+    /// VNNI) gives, for 1–8 activation rows, each of its 16 rows bitwise what the reference gives.
+    @Test(arguments: types, [false, true])
+    func sixteenRowKernelEqualsTheReferenceBitwise(_ type: Int32, extreme: Bool) throws {
+        let repacked = ck_repacked_type(type)
+        guard let kernel = ck_dot_x16_kernel(repacked) else {
+            #expect(String(cString: ck_simd_name()) != "avx2+avx512vnni", "AVX-512 with VNNI is here but has no kernel")
+            return
+        }
+        var rng = SplitMix64(seed: UInt64(type) * (extreme ? 5 : 6))
+        for n in [256, 1536, 8960] {
+            let m = Repacked(type: type, rows: 16, cols: n, rng: &rng, extreme: extreme)
+            for count in 1...8 {
+                let xs = Self.activations(count, n, type: type, rng: &rng, constant: extreme ? 1 : nil)
+                let pointers: [UnsafeRawPointer?] = xs.map { x in x.withUnsafeBytes { UnsafeRawPointer($0.baseAddress!) } }
+                var out = [Float](repeating: .nan, count: 16 * count)
+                withExtendedLifetime(xs) { kernel(Int64(n), m.group(0), 8 * m.matrix.row_bytes, pointers, Int32(count), &out) }
+                for r in 0..<count {
+                    var ref = [Float](repeating: 0, count: 16)
+                    xs[r].withUnsafeBytes { x in
+                        ref.withUnsafeMutableBufferPointer { o in
+                            ck_dot_x8_ref(m.matrix.type, Int64(n), m.group(0), x.baseAddress, o.baseAddress!)
+                            ck_dot_x8_ref(m.matrix.type, Int64(n), m.group(1), x.baseAddress, o.baseAddress! + 8)
+                        }
+                    }
+                    #expect(Array(out[(16 * r)..<(16 * r + 16)]).map(\.bitPattern) == ref.map(\.bitPattern), "n \(n) rows \(count) row \(r)")
+                }
+            }
+        }
     }
 }

@@ -19,6 +19,9 @@ name, r = sys.argv[3], sys.argv[4]
 rows = [("decode tok/s", llama["decode_tokens_per_second"], ours["decode_tokens_per_second"])]
 for n in ("64", "512"):
     rows.append((f"pp{n} tok/s", llama["prompt_tokens_per_second"][n], ours["prompt_tokens_per_second"][n]))
+for n in ("2", "4", "8", "16", "32"):
+    rows.append((f"T({n})/T(1)", llama["verify_cost"][n], ours["verify_cost"][n]))
+rows.append(("T(1) ms", 1000 * llama["verify_seconds_for_one"], 1000 * ours["verify_seconds_for_one"]))
 for label, a, b in rows:
     print(f"{name} round {r}  {label:14s} llama.cpp {a:8.2f}  speculum {b:8.2f}  ratio {b / a:5.2f}")
 PY

@@ -34,6 +34,17 @@ typedef struct {
     uint32_t qh[2][4];       // [half h][quad g]: bit 4k + v = row k's fifth bit of value 16h + 4g + v
     uint8_t qs[4][32];       // [quad g][4k + v]: low nibble value 4g + v, high nibble 16 + 4g + v
 } ck_block_q5_0x8;                                                                                                 // 176 B
+// Q6_K: chunk c (0…7) is the 32 values 32c … 32c + 31, sub-blocks 2c and 2c + 1 (16 values each).
+typedef struct {
+    ck_fp16 d[8];            // per row
+    int8_t scales[16][8];    // [sub-block s][row k]
+    uint8_t ql[8][4][32];    // [chunk c][quad g][4k + v]: low 4 bits of value 4g + v of chunk c in the low nibble, of 16 + 4g + v in the high
+    uint8_t qh[4][4][32];    // [chunk pair p][quad g][4k + v]: top 2 bits of values 4g + v, 16 + 4g + v of chunk 2p, then the same of chunk 2p + 1, 2 bits each from bit 0
+} ck_block_q6_Kx8;                                                                                                 // 1680 B
+typedef struct {
+    ck_fp16 d[8];            // per row
+    uint8_t qs[8][32];       // [quad g][4k + v]: row k's value 4g + v + 128 (unsigned, for vpdpbusd / maddubs)
+} ck_block_q8_0x8;                                                                                                 // 272 B
 
 _Static_assert(sizeof(ck_block_q4_0) == 18, "q4_0");
 _Static_assert(sizeof(ck_block_q5_0) == 22, "q5_0");
@@ -47,7 +58,7 @@ _Static_assert(sizeof(ck_block_q8_K) == 292, "q8_K");
 enum {
     CK_F32 = 0, CK_F16 = 1, CK_Q4_0 = 2, CK_Q5_0 = 6, CK_Q8_0 = 8,
     CK_Q4_K = 12, CK_Q5_K = 13, CK_Q6_K = 14, CK_Q8_K = 15, CK_BF16 = 30,
-    CK_Q5_0_X8 = 1006, CK_Q4_K_X8 = 1012,  // not ggml types: Q5_0 / Q4_K repacked in groups of 8 rows
+    CK_Q5_0_X8 = 1006, CK_Q8_0_X8 = 1008, CK_Q4_K_X8 = 1012, CK_Q6_K_X8 = 1014,  // not ggml types: repacked in groups of 8 rows
 };
 
 // Exact binary16 → binary32 (normals, subnormals, infinities, NaN).

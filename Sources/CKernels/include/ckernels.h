@@ -60,7 +60,8 @@ float ck_dot_f32(int64_t n, const float *a, const float *b);
 // ---- run-time dispatch ---------------------------------------------------------------------------
 // Use the scalar reference everywhere (1) or the best SIMD the CPU has (0). For tests and benchmarks.
 void ck_force_scalar(int on);
-// "avx2" or "scalar": what the dispatched kernels currently use.
+// "avx2+avx512vnni" (AVX2, and AVX-512 with VNNI for the repacked kernels), "avx2+vnni" (VNNI on
+// 256-bit registers only), "avx2" or "scalar": what the dispatched kernels currently use.
 const char *ck_simd_name(void);
 
 // ---- thread pool ---------------------------------------------------------------------------------
@@ -104,8 +105,11 @@ size_t ck_matmul_qbuf_size(const ck_matrix *w, int64_t n);
 void ck_unit_rows(ck_pool *pool, const ck_matrix *w, float *f32, uint16_t *f16);
 
 // ---- weights repacked at load time ---------------------------------------------------------------------
-// Q4_K and Q5_0 matrices whose rows are a multiple of 8 can be copied into groups of 8 rows
-// (CK_Q4_K_X8, CK_Q5_0_X8; ck_blocks.h), whose kernels multiply 8 rows per instruction.
+// Q4_K, Q5_0, Q6_K and Q8_0 matrices whose rows are a multiple of 8 can be copied into groups of 8
+// rows (CK_Q4_K_X8, CK_Q5_0_X8, CK_Q6_K_X8, CK_Q8_0_X8; ck_blocks.h), whose kernels multiply 8 rows per
+// instruction.
+// ck_matmul, ck_unit_rows and the exact path take them like any matrix, also over a leading subset of
+// rows that is not a multiple of 8 (a vocabulary-subset head).
 // The repacked type of a ggml type, or −1.
 int ck_repacked_type(int type);
 // Bytes of the repacked copy of a (rows, cols) matrix of `type`, or 0 when it cannot be repacked.
@@ -116,12 +120,22 @@ size_t ck_repacked_size(int type, int64_t rows, int64_t cols);
 int ck_repack(ck_pool *pool, const ck_matrix *src, void *dst, ck_matrix *out);
 // Row k (0…7) of a group of 8 rows of repacked `type`, dequantized: bitwise what the original row gives.
 void ck_dequantize_row_x8(int type, const void *group, int k, float *dst, int64_t n);
-// The 8 rows of a group · one activation row (Q8_K for CK_Q4_K_X8, Q8_0 for CK_Q5_0_X8): out[k] for row k.
+// The 8 rows of a group · one activation row (Q8_K for the K-quants, Q8_0 for Q5_0 and Q8_0): out[k] for row k.
 // Per row, exact integer sums per block, then fused multiply-adds in block order.
 void ck_dot_x8_ref(int type, int64_t n, const void *w, const void *y, float out[8]);
 // The same for `rows` = 1…4 activation rows at once: out[8·r + k]. The SIMD versions compute each lane
 // with the reference's operations in its order, so they equal ck_dot_x8_ref bit for bit.
 void ck_dot_x8(int type, int64_t n, const void *w, const void *const y[], int rows, float out[]);
+// ck_dot_x8's kernel at one SIMD level, or NULL when this CPU lacks the level (or the type is not
+// repacked): the tests hold every level the machine has to the reference. ck_dot_x8 takes the highest.
+enum { CK_LEVEL_SCALAR = 0, CK_LEVEL_AVX2 = 1, CK_LEVEL_VNNI = 2 };
+typedef void (*ck_dot_x8_fn)(int64_t n, const void *w, const void *const y[], int rows, float out[]);
+ck_dot_x8_fn ck_dot_x8_kernel(int type, int level);
+// Two neighbouring groups (16 rows; group B starts `stride` bytes after group A) · 1–8 activation rows:
+// out[16·r + k] for row k of A (k < 8) or k − 8 of B. NULL unless the CPU has AVX-512 with VNNI.
+// Each output equals ck_dot_x8_ref's bit for bit.
+typedef void (*ck_dot_x16_fn)(int64_t n, const void *w, size_t stride, const void *const y[], int rows, float out[]);
+ck_dot_x16_fn ck_dot_x16_kernel(int type);
 
 // ---- the rest of a transformer block ----------------------------------------------------------------
 // y = x / sqrt(mean(x²) + eps) · w, the mean of squares accumulated in double (as ggml does). In place allowed.

@@ -61,8 +61,8 @@ size_t ck_row_size(int t, int64_t n) { return (size_t)(n / ck_block_size(t)) * (
 
 int ck_vec_dot_type(int t) {
     switch (t) {
-    case CK_Q4_0: case CK_Q5_0: case CK_Q8_0: case CK_Q5_0_X8: return CK_Q8_0;
-    case CK_Q4_K: case CK_Q5_K: case CK_Q6_K: case CK_Q4_K_X8: return CK_Q8_K;
+    case CK_Q4_0: case CK_Q5_0: case CK_Q8_0: case CK_Q5_0_X8: case CK_Q8_0_X8: return CK_Q8_0;
+    case CK_Q4_K: case CK_Q5_K: case CK_Q6_K: case CK_Q4_K_X8: case CK_Q6_K_X8: return CK_Q8_K;
     default: return CK_F32;
     }
 }

@@ -27,4 +27,19 @@ AVX2 static inline __m256i bytes_from_bits_32(const uint8_t *x) {
     return _mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1));
 }
 
+// 4 activation bytes in every 32-bit lane (one for each of the 8 rows of a repacked group).
+AVX2 static inline __m256i broadcast4(const int8_t *a) {
+    int32_t v;
+    memcpy(&v, a, 4);
+    return _mm256_set1_epi32(v);
+}
+
+// Σ of 32 signed bytes: sad sums unsigned bytes in 4 groups of 8, so the bytes are offset by 128 first.
+AVX2 static inline int32_t sum_i8_32(const int8_t *a) {
+    const __m256i v = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)a), _mm256_set1_epi8((char)0x80));
+    const __m256i s = _mm256_sad_epu8(v, _mm256_setzero_si256());
+    const __m128i t = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+    return (int32_t)(_mm_cvtsi128_si64(t) + _mm_extract_epi64(t, 1)) - 32 * 128;
+}
+
 #endif

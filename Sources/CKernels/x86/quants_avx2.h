@@ -14,7 +14,19 @@ float ck_dot_q6_K_q8_K_avx2(int64_t n, const void *x, const void *y);
 double ck_sum_f32_avx2(const float *x, int64_t n);
 // rows = 1…4 activation rows against a group of 8 repacked rows: out[8·r + k].
 void ck_dot_q4_Kx8_avx2(int64_t n, const void *w, const void *const y[], int rows, float out[]);
+void ck_dot_q6_Kx8_avx2(int64_t n, const void *w, const void *const y[], int rows, float out[]);
 void ck_dot_q5_0x8_avx2(int64_t n, const void *w, const void *const y[], int rows, float out[]);
+void ck_dot_q8_0x8_avx2(int64_t n, const void *w, const void *const y[], int rows, float out[]);
+// The same with AVX-512 VNNI's vpdpbusd on 256-bit registers (x86/repacked_vnni.c).
+void ck_dot_q4_Kx8_vnni(int64_t n, const void *w, const void *const y[], int rows, float out[]);
+void ck_dot_q5_0x8_vnni(int64_t n, const void *w, const void *const y[], int rows, float out[]);
+void ck_dot_q6_Kx8_vnni(int64_t n, const void *w, const void *const y[], int rows, float out[]);
+void ck_dot_q8_0x8_vnni(int64_t n, const void *w, const void *const y[], int rows, float out[]);
+// Two neighbouring groups at once on 512-bit registers, 1–8 activation rows (x86/repacked_avx512.c).
+void ck_dot_q4_Kx16_avx512(int64_t n, const void *w, size_t stride, const void *const y[], int rows, float out[]);
+void ck_dot_q5_0x16_avx512(int64_t n, const void *w, size_t stride, const void *const y[], int rows, float out[]);
+void ck_dot_q6_Kx16_avx512(int64_t n, const void *w, size_t stride, const void *const y[], int rows, float out[]);
+void ck_dot_q8_0x16_avx512(int64_t n, const void *w, size_t stride, const void *const y[], int rows, float out[]);
 void ck_weighted_sum_avx2(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out);
 // R = 2, 3 or 4 activation rows against one weight row; out[r] is bitwise the one-row kernel's result for row r.
 #define CK_ROWS_DECL(name)                                                           \

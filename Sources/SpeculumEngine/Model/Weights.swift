@@ -29,10 +29,11 @@ struct BlockWeights: @unchecked Sendable {
 public enum WeightLayout: String, Sendable, CaseIterable {
     /// In place in the mapped file, as stored.
     case file
-    /// Q4_K and Q5_0 matrices with whole groups of 8 rows copied at load into those groups (4 values of
-    /// 8 rows per 32 bytes; Q4_K's scales unpacked, 148 bytes per 144 of the file; Q5_0 the same 22),
-    /// whose kernels multiply 8 rows per instruction. The file's pages of the originals are released.
-    /// Other types, the embedding and the LM head stay in place.
+    /// Q4_K, Q5_0, Q6_K and Q8_0 matrices with whole groups of 8 rows copied at load into those groups
+    /// (4 values of 8 rows per 32 bytes; Q4_K's scales unpacked, 148 bytes per 144 of the file; the
+    /// others the file's size), whose kernels multiply 8 rows per instruction: the blocks' matrices and
+    /// a separate LM head. The file's pages of the originals are released. Other types and the token
+    /// embedding (looked up by row, and the head too when tied) stay in place.
     case repacked
 }
 
@@ -76,8 +77,9 @@ struct WeightLoader {
                                                        rows: Int64(outputs), cols: Int64(inputs), row_bytes: t.rowBytes))
     }
 
-    /// A block's matrix, repacked when the layout asks for it and the type allows it.
-    func blockMatrix(_ name: String, inputs: Int, outputs: Int) throws(ModelLoadError) -> WeightMatrix {
+    /// A matrix only ever multiplied by (a block's, or an untied LM head), repacked when the layout asks
+    /// for it and the type allows it.
+    func productMatrix(_ name: String, inputs: Int, outputs: Int) throws(ModelLoadError) -> WeightMatrix {
         let m = try matrix(name, inputs: inputs, outputs: outputs)
         let bytes = ck_repacked_size(m.raw.type, m.raw.rows, m.raw.cols)
         guard layout == .repacked, bytes > 0 else { return m }
@@ -86,7 +88,7 @@ struct WeightLoader {
         owned.repackedBytes += bytes
         var source = m.raw, repacked = ck_matrix()
         ck_repack(ComputePool.shared.raw, &source, copy, &repacked)
-        file.file.releasePages(file.data(of: file.tensor(named: name)!))
+        file.file.releasePages(UnsafeRawBufferPointer(start: m.raw.data, count: m.rows * m.raw.row_bytes))
         return WeightMatrix(name: name, raw: repacked)
     }
 
@@ -108,17 +110,17 @@ struct WeightLoader {
         let c = config, p = "blk.\(i)."
         return BlockWeights(
             attentionNorm: try vector(p + "attn_norm.weight", length: c.embedding),
-            wq: try blockMatrix(p + "attn_q.weight", inputs: c.embedding, outputs: c.qDim),
-            wk: try blockMatrix(p + "attn_k.weight", inputs: c.embedding, outputs: c.kvDim),
-            wv: try blockMatrix(p + "attn_v.weight", inputs: c.embedding, outputs: c.kvDim),
-            wo: try blockMatrix(p + "attn_output.weight", inputs: c.qDim, outputs: c.embedding),
+            wq: try productMatrix(p + "attn_q.weight", inputs: c.embedding, outputs: c.qDim),
+            wk: try productMatrix(p + "attn_k.weight", inputs: c.embedding, outputs: c.kvDim),
+            wv: try productMatrix(p + "attn_v.weight", inputs: c.embedding, outputs: c.kvDim),
+            wo: try productMatrix(p + "attn_output.weight", inputs: c.qDim, outputs: c.embedding),
             bq: c.hasQKVBias ? try vector(p + "attn_q.bias", length: c.qDim) : try optionalVector(p + "attn_q.bias", length: c.qDim),
             bk: c.hasQKVBias ? try vector(p + "attn_k.bias", length: c.kvDim) : try optionalVector(p + "attn_k.bias", length: c.kvDim),
             bv: c.hasQKVBias ? try vector(p + "attn_v.bias", length: c.kvDim) : try optionalVector(p + "attn_v.bias", length: c.kvDim),
             ffnNorm: try vector(p + "ffn_norm.weight", length: c.embedding),
-            wGate: try blockMatrix(p + "ffn_gate.weight", inputs: c.embedding, outputs: c.feedForward),
-            wUp: try blockMatrix(p + "ffn_up.weight", inputs: c.embedding, outputs: c.feedForward),
-            wDown: try blockMatrix(p + "ffn_down.weight", inputs: c.feedForward, outputs: c.embedding),
+            wGate: try productMatrix(p + "ffn_gate.weight", inputs: c.embedding, outputs: c.feedForward),
+            wUp: try productMatrix(p + "ffn_up.weight", inputs: c.embedding, outputs: c.feedForward),
+            wDown: try productMatrix(p + "ffn_down.weight", inputs: c.feedForward, outputs: c.embedding),
             qNorm: c.hasQKNorm ? try vector(p + "attn_q_norm.weight", length: c.headDim) : nil,
             kNorm: c.hasQKNorm ? try vector(p + "attn_k_norm.weight", length: c.headDim) : nil,
             postAttentionNorm: c.hasPostNorms ? try vector(p + "post_attention_norm.weight", length: c.embedding) : nil,
@@ -152,7 +154,7 @@ public final class TransformerModel: @unchecked Sendable {
         tokenEmbedding = try loader.matrix("token_embd.weight", inputs: config.embedding, outputs: config.vocabulary)
         output = file.tensor(named: "output.weight") == nil
             ? tokenEmbedding
-            : try loader.matrix("output.weight", inputs: config.embedding, outputs: config.vocabulary)
+            : try loader.productMatrix("output.weight", inputs: config.embedding, outputs: config.vocabulary)
         outputNorm = try loader.vector("output_norm.weight", length: config.embedding)
         var blocks: [BlockWeights] = []
         for i in 0..<config.blocks { blocks.append(try loader.block(i)) }

@@ -1,0 +1,209 @@
+// Repacked kernels on 512-bit registers (AVX-512 with VNNI): two neighbouring groups of 8 rows at a
+// time, group A's 32 bytes of a quad in the low half of a register and group B's in the high half, so
+// each vpdpbusd multiplies 16 rows by 4 activation values. The layout is the 8-row one of ck_blocks.h
+// (no second repacking); up to 8 activation rows share each unpacked weight register, which fits the
+// 32 registers (3 accumulators a row). Every lane runs ck_dot_x8_ref's operations in its order:
+// bitwise equal to the reference, like the 256-bit kernels.
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <string.h>
+#include "ckernels.h"
+#include "quants_avx2.h"
+#include "avx2_common.h"
+
+#define AVX512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512dq,avx512vl,avx512vnni,evex512")))
+
+AVX512 static inline __m512i bc4_512(const int8_t *a) {
+    int32_t v;
+    memcpy(&v, a, 4);
+    return _mm512_set1_epi32(v);
+}
+
+// 32 bytes of group A, then the same 32 bytes of group B.
+AVX512 static inline __m512i pair_256(const void *a, const void *b) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(a)), _mm256_loadu_si256(b), 1);
+}
+
+// 8 bytes (one per row) of A, then of B, widened to 16 lanes: unsigned or signed.
+AVX512 static inline __m128i pair_8(const void *a, const void *b) {
+    return _mm_unpacklo_epi64(_mm_loadl_epi64(a), _mm_loadl_epi64(b));
+}
+AVX512 static inline __m512i pair_u8(const uint8_t *a, const uint8_t *b) { return _mm512_cvtepu8_epi32(pair_8(a, b)); }
+AVX512 static inline __m512i pair_i8(const int8_t *a, const int8_t *b) { return _mm512_cvtepi8_epi32(pair_8(a, b)); }
+
+// The 8 f16 of A, then of B, as 16 floats.
+AVX512 static inline __m512 pair_f16(const ck_fp16 *a, const ck_fp16 *b) {
+    return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)a)), _mm_loadu_si128((const __m128i *)b), 1));
+}
+
+// acc + Σ of 4 (unsigned w byte × signed a byte) per 32-bit lane.
+#define DP(acc, w, a) _mm512_dpbusd_epi32((acc), (w), (a))
+
+// out: (R, 16), row r's 16 outputs (group A's 8 rows, then B's) at out + 16r.
+__attribute__((always_inline)) AVX512 static inline void dot_q4_Kx16_rows(int64_t n, const void *vw, size_t stride, const int R, const void *const yv[], float out[]) {
+    const ck_block_q4_Kx8 *xa = vw, *xb = (const void *)((const uint8_t *)vw + stride);
+    const ck_block_q8_K *y[8];
+    __m512 acc[8];
+    for (int r = 0; r < R; r++) { y[r] = yv[r]; acc[r] = _mm512_setzero_ps(); }
+    const __m512i m4 = _mm512_set1_epi8(0xF);
+    for (int64_t i = 0; i < n / CK_QK_K; i++) {
+        const ck_block_q4_Kx8 *A = xa + i, *B = xb + i;
+        __m512i sumi[8];
+        for (int r = 0; r < R; r++) sumi[r] = _mm512_setzero_si512();
+        for (int j = 0; j < 8; j++) {
+            __m512i s_lo[8], s_hi[8];  // two dependency chains of 4 vpdpbusd per row
+            for (int r = 0; r < R; r++) s_lo[r] = s_hi[r] = _mm512_setzero_si512();
+            for (int g = 0; g < 4; g++) {
+                const __m512i v = pair_256(A->qs[j][g], B->qs[j][g]);
+                const __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+                for (int r = 0; r < R; r++) {
+                    const int8_t *a = y[r][i].qs + 32 * j + 4 * g;
+                    s_lo[r] = DP(s_lo[r], lo, bc4_512(a));
+                    s_hi[r] = DP(s_hi[r], hi, bc4_512(a + 16));
+                }
+            }
+            const __m512i sc = pair_u8(A->scales[j], B->scales[j]);
+            for (int r = 0; r < R; r++) sumi[r] = _mm512_add_epi32(sumi[r], _mm512_mullo_epi32(_mm512_add_epi32(s_lo[r], s_hi[r]), sc));
+        }
+        // Mins of sub-blocks 2p and 2p + 1 in one lane's two halves, against the two activation sums.
+        __m512i mins[4];
+        for (int p = 0; p < 4; p++)
+            mins[p] = _mm512_or_si512(pair_u8(A->mins[2 * p], B->mins[2 * p]), _mm512_slli_epi32(pair_u8(A->mins[2 * p + 1], B->mins[2 * p + 1]), 16));
+        const __m512 dw = pair_f16(A->d, B->d), dmw = pair_f16(A->dmin, B->dmin);
+        for (int r = 0; r < R; r++) {
+            const int16_t *bs = y[r][i].bsums;
+            __m512i summ = _mm512_setzero_si512();
+            for (int p = 0; p < 4; p++) {
+                const uint16_t s0 = (uint16_t)(bs[4 * p] + bs[4 * p + 1]), s1 = (uint16_t)(bs[4 * p + 2] + bs[4 * p + 3]);
+                summ = _mm512_add_epi32(summ, _mm512_madd_epi16(mins[p], _mm512_set1_epi32((int)((uint32_t)s0 | ((uint32_t)s1 << 16)))));
+            }
+            const __m512 dy = _mm512_set1_ps(y[r][i].d);
+            acc[r] = _mm512_fmadd_ps(_mm512_mul_ps(dw, dy), _mm512_cvtepi32_ps(sumi[r]), acc[r]);
+            acc[r] = _mm512_fnmadd_ps(_mm512_mul_ps(dmw, dy), _mm512_cvtepi32_ps(summ), acc[r]);
+        }
+    }
+    for (int r = 0; r < R; r++) _mm512_storeu_ps(out + 16 * r, acc[r]);
+}
+
+// Q5_0: unsigned u = 0…31 (the stored value is u − 16): Σ (u − 16)·a = Σ u·a − 16·Σ a. The fifth bits
+// of a quad's 64 values (A's 32, then B's) are one 64-bit mask.
+__attribute__((always_inline)) AVX512 static inline void dot_q5_0x16_rows(int64_t n, const void *vw, size_t stride, const int R, const void *const yv[], float out[]) {
+    const ck_block_q5_0x8 *xa = vw, *xb = (const void *)((const uint8_t *)vw + stride);
+    const ck_block_q8_0 *y[8];
+    __m512 acc[8];
+    for (int r = 0; r < R; r++) { y[r] = yv[r]; acc[r] = _mm512_setzero_ps(); }
+    const __m512i m4 = _mm512_set1_epi8(0xF), bit4 = _mm512_set1_epi8(0x10);
+    for (int64_t i = 0; i < n / CK_QK; i++) {
+        const ck_block_q5_0x8 *A = xa + i, *B = xb + i;
+        __m512i sumi[8], s_hi[8];  // two dependency chains of 4 vpdpbusd per row
+        for (int r = 0; r < R; r++) { sumi[r] = _mm512_set1_epi32(-16 * sum_i8_32(y[r][i].qs)); s_hi[r] = _mm512_setzero_si512(); }
+        for (int g = 0; g < 4; g++) {
+            const __m512i v = pair_256(A->qs[g], B->qs[g]);
+            const __mmask64 h0 = A->qh[0][g] | (uint64_t)B->qh[0][g] << 32, h1 = A->qh[1][g] | (uint64_t)B->qh[1][g] << 32;
+            const __m512i lo = _mm512_or_si512(_mm512_and_si512(v, m4), _mm512_maskz_mov_epi8(h0, bit4));
+            const __m512i hi = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(v, 4), m4), _mm512_maskz_mov_epi8(h1, bit4));
+            for (int r = 0; r < R; r++) {
+                const int8_t *a = y[r][i].qs + 4 * g;
+                sumi[r] = DP(sumi[r], lo, bc4_512(a));
+                s_hi[r] = DP(s_hi[r], hi, bc4_512(a + 16));
+            }
+        }
+        const __m512 dw = pair_f16(A->d, B->d);
+        for (int r = 0; r < R; r++) {
+            const __m512 dy = _mm512_set1_ps(f16_to_f32(y[r][i].d));
+            acc[r] = _mm512_fmadd_ps(_mm512_mul_ps(dw, dy), _mm512_cvtepi32_ps(_mm512_add_epi32(sumi[r], s_hi[r])), acc[r]);
+        }
+    }
+    for (int r = 0; r < R; r++) _mm512_storeu_ps(out + 16 * r, acc[r]);
+}
+
+// Q6_K: unsigned q = 0…63 (the stored value is q − 32): Σ s·(q − 32)·a = Σ s·q·a − 32·Σ s·Σa.
+__attribute__((always_inline)) AVX512 static inline void dot_q6_Kx16_rows(int64_t n, const void *vw, size_t stride, const int R, const void *const yv[], float out[]) {
+    const ck_block_q6_Kx8 *xa = vw, *xb = (const void *)((const uint8_t *)vw + stride);
+    const ck_block_q8_K *y[8];
+    __m512 acc[8];
+    for (int r = 0; r < R; r++) { y[r] = yv[r]; acc[r] = _mm512_setzero_ps(); }
+    const __m512i m4 = _mm512_set1_epi8(0xF), m30 = _mm512_set1_epi8(0x30), low16 = _mm512_set1_epi32(0xFFFF);
+    for (int64_t i = 0; i < n / CK_QK_K; i++) {
+        const ck_block_q6_Kx8 *A = xa + i, *B = xb + i;
+        __m512i sumi[8];
+        for (int r = 0; r < R; r++) sumi[r] = _mm512_setzero_si512();
+        for (int p = 0; p < 8; p++) {  // Σ_s sc_s·bsum_s, sub-blocks 2p and 2p + 1 in a lane's two halves
+            const __m512i s0 = pair_i8(A->scales[2 * p], B->scales[2 * p]), s1 = pair_i8(A->scales[2 * p + 1], B->scales[2 * p + 1]);
+            const __m512i sc = _mm512_or_si512(_mm512_and_si512(s0, low16), _mm512_slli_epi32(s1, 16));
+            for (int r = 0; r < R; r++) {
+                const int16_t *bs = y[r][i].bsums + 2 * p;
+                const uint32_t pair = (uint16_t)bs[0] | (uint32_t)(uint16_t)bs[1] << 16;
+                sumi[r] = _mm512_add_epi32(sumi[r], _mm512_madd_epi16(sc, _mm512_set1_epi32((int)pair)));
+            }
+        }
+        for (int r = 0; r < R; r++) sumi[r] = _mm512_slli_epi32(_mm512_sub_epi32(_mm512_setzero_si512(), sumi[r]), 5);
+        for (int c = 0; c < 8; c++) {
+            __m512i s_lo[8], s_hi[8];
+            for (int r = 0; r < R; r++) s_lo[r] = s_hi[r] = _mm512_setzero_si512();
+            for (int g = 0; g < 4; g++) {
+                const __m512i v = pair_256(A->ql[c][g], B->ql[c][g]);
+                const __m512i h = pair_256(A->qh[c / 2][g], B->qh[c / 2][g]);
+                const __m512i h_lo = c % 2 == 0 ? _mm512_slli_epi16(h, 4) : h;  // the top bits to bits 4–5
+                const __m512i h_hi = c % 2 == 0 ? _mm512_slli_epi16(h, 2) : _mm512_srli_epi16(h, 2);
+                const __m512i lo = _mm512_or_si512(_mm512_and_si512(v, m4), _mm512_and_si512(h_lo, m30));
+                const __m512i hi = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(v, 4), m4), _mm512_and_si512(h_hi, m30));
+                for (int r = 0; r < R; r++) {
+                    const int8_t *a = y[r][i].qs + 32 * c + 4 * g;
+                    s_lo[r] = DP(s_lo[r], lo, bc4_512(a));
+                    s_hi[r] = DP(s_hi[r], hi, bc4_512(a + 16));
+                }
+            }
+            const __m512i sc_lo = pair_i8(A->scales[2 * c], B->scales[2 * c]), sc_hi = pair_i8(A->scales[2 * c + 1], B->scales[2 * c + 1]);
+            for (int r = 0; r < R; r++)
+                sumi[r] = _mm512_add_epi32(sumi[r], _mm512_add_epi32(_mm512_mullo_epi32(s_lo[r], sc_lo), _mm512_mullo_epi32(s_hi[r], sc_hi)));
+        }
+        const __m512 dw = pair_f16(A->d, B->d);
+        for (int r = 0; r < R; r++)
+            acc[r] = _mm512_fmadd_ps(_mm512_mul_ps(dw, _mm512_set1_ps(y[r][i].d)), _mm512_cvtepi32_ps(sumi[r]), acc[r]);
+    }
+    for (int r = 0; r < R; r++) _mm512_storeu_ps(out + 16 * r, acc[r]);
+}
+
+// Q8_0: the stored bytes are q + 128, so Σ q·a = Σ (q + 128)·a − 128·Σ a.
+__attribute__((always_inline)) AVX512 static inline void dot_q8_0x16_rows(int64_t n, const void *vw, size_t stride, const int R, const void *const yv[], float out[]) {
+    const ck_block_q8_0x8 *xa = vw, *xb = (const void *)((const uint8_t *)vw + stride);
+    const ck_block_q8_0 *y[8];
+    __m512 acc[8];
+    for (int r = 0; r < R; r++) { y[r] = yv[r]; acc[r] = _mm512_setzero_ps(); }
+    for (int64_t i = 0; i < n / CK_QK; i++) {
+        const ck_block_q8_0x8 *A = xa + i, *B = xb + i;
+        __m512i sumi[8], s_odd[8];  // two dependency chains of 4 vpdpbusd per row
+        for (int r = 0; r < R; r++) { sumi[r] = _mm512_set1_epi32(-128 * sum_i8_32(y[r][i].qs)); s_odd[r] = _mm512_setzero_si512(); }
+        for (int g = 0; g < 8; g += 2) {
+            const __m512i v0 = pair_256(A->qs[g], B->qs[g]), v1 = pair_256(A->qs[g + 1], B->qs[g + 1]);
+            for (int r = 0; r < R; r++) {
+                sumi[r] = DP(sumi[r], v0, bc4_512(y[r][i].qs + 4 * g));
+                s_odd[r] = DP(s_odd[r], v1, bc4_512(y[r][i].qs + 4 * g + 4));
+            }
+        }
+        const __m512 dw = pair_f16(A->d, B->d);
+        for (int r = 0; r < R; r++) {
+            const __m512 dy = _mm512_set1_ps(f16_to_f32(y[r][i].d));
+            acc[r] = _mm512_fmadd_ps(_mm512_mul_ps(dw, dy), _mm512_cvtepi32_ps(_mm512_add_epi32(sumi[r], s_odd[r])), acc[r]);
+        }
+    }
+    for (int r = 0; r < R; r++) _mm512_storeu_ps(out + 16 * r, acc[r]);
+}
+
+#define ROWS_SWITCH(kernel)                                   \
+    switch (rows) {                                           \
+    case 1: kernel(n, w, stride, 1, y, out); break;           \
+    case 2: kernel(n, w, stride, 2, y, out); break;           \
+    case 3: kernel(n, w, stride, 3, y, out); break;           \
+    case 4: kernel(n, w, stride, 4, y, out); break;           \
+    case 5: kernel(n, w, stride, 5, y, out); break;           \
+    case 6: kernel(n, w, stride, 6, y, out); break;           \
+    case 7: kernel(n, w, stride, 7, y, out); break;           \
+    default: kernel(n, w, stride, 8, y, out); break;          \
+    }
+AVX512 void ck_dot_q4_Kx16_avx512(int64_t n, const void *w, size_t stride, const void *const y[], int rows, float out[]) { ROWS_SWITCH(dot_q4_Kx16_rows) }
+AVX512 void ck_dot_q5_0x16_avx512(int64_t n, const void *w, size_t stride, const void *const y[], int rows, float out[]) { ROWS_SWITCH(dot_q5_0x16_rows) }
+AVX512 void ck_dot_q8_0x16_avx512(int64_t n, const void *w, size_t stride, const void *const y[], int rows, float out[]) { ROWS_SWITCH(dot_q8_0x16_rows) }
+AVX512 void ck_dot_q6_Kx16_avx512(int64_t n, const void *w, size_t stride, const void *const y[], int rows, float out[]) { ROWS_SWITCH(dot_q6_Kx16_rows) }
+#endif
