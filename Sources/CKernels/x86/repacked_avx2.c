@@ -1,97 +1,20 @@
-// AVX2 dot products of weights repacked in groups of 8 rows (ck_block_q4_Kx8, ck_block_q5_0x8, ck_block_q6_Kx8, ck_block_q8_0x8) with
-// 1–4 activation rows. A 32-byte load holds 4 values of each of the 8 rows; maddubs against the 4
-// activations broadcast to every lane leaves row k's partial sums in 32-bit lane k, so a block ends
-// with 8 rows' sums side by side and no horizontal adds. Each lane performs ck_dot_x8_ref's operations
-// in its order (exact integers, then the same fused multiply-adds): bitwise equal.
+// AVX2 dot products of weights repacked in groups of 8 rows (ck_block_q4_Kx8, _q5_0x8, _q6_Kx8,
+// _q8_0x8) with 1–4 activation rows. A 32-byte load holds 4 values of each of the 8 rows; maddubs
+// against the 4 activations broadcast to every lane leaves row k's partial sums in 32-bit lane k, so a
+// block ends with 8 rows' sums side by side and no horizontal adds. Each lane performs
+// ck_dot_x8_ref's operations in its order (exact integers, then the same fused multiply-adds): bitwise
+// equal. maddubs sums pairs into 16 bits, so each kernel widens before those sums could overflow.
 #if defined(__x86_64__)
 #include <immintrin.h>
 #include <string.h>
 #include "ckernels.h"
 #include "quants_avx2.h"
-#include "avx2_common.h"
+#include "repacked_256.h"
 
 // 8 bytes (one per row) → 8 lanes holding the byte in both 16-bit halves, for madd.
 AVX2 static inline __m256i per_row_pairs(const uint8_t *bytes) {
     const __m256i v = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)bytes));
     return _mm256_or_si256(v, _mm256_slli_epi32(v, 16));
-}
-
-__attribute__((always_inline)) AVX2 static inline void dot_q4_Kx8_rows(int64_t n, const void *vw, const int R, const void *const yv[], float out[]) {
-    const ck_block_q4_Kx8 *x = vw;
-    const ck_block_q8_K *y[4];
-    __m256 acc[4];
-    for (int r = 0; r < R; r++) { y[r] = yv[r]; acc[r] = _mm256_setzero_ps(); }
-    const __m256i m4 = _mm256_set1_epi8(0xF);
-    for (int64_t i = 0; i < n / CK_QK_K; i++) {
-        const ck_block_q4_Kx8 *b = x + i;
-        __m256i sumi[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
-        for (int j = 0; j < 8; j++) {
-            // Sub-block j: 8 maddubs per row, each pair sum ≤ 2·15·128, so the 16-bit sums stay below 30,720.
-            __m256i s16[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
-            for (int g = 0; g < 4; g++) {
-                const __m256i v = _mm256_loadu_si256((const __m256i *)b->qs[j][g]);
-                const __m256i lo = _mm256_and_si256(v, m4), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
-                for (int r = 0; r < R; r++) {
-                    const int8_t *a = y[r][i].qs + 32 * j + 4 * g;
-                    s16[r] = _mm256_add_epi16(s16[r], _mm256_maddubs_epi16(lo, broadcast4(a)));
-                    s16[r] = _mm256_add_epi16(s16[r], _mm256_maddubs_epi16(hi, broadcast4(a + 16)));
-                }
-            }
-            const __m256i sc = per_row_pairs(b->scales[j]);
-            for (int r = 0; r < R; r++) sumi[r] = _mm256_add_epi32(sumi[r], _mm256_madd_epi16(s16[r], sc));
-        }
-        // Mins of sub-blocks 2p and 2p + 1 in one lane's two halves, against the two activation sums.
-        __m256i mins[4];
-        for (int p = 0; p < 4; p++) {
-            const __m256i m0 = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)b->mins[2 * p]));
-            const __m256i m1 = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)b->mins[2 * p + 1]));
-            mins[p] = _mm256_or_si256(m0, _mm256_slli_epi32(m1, 16));
-        }
-        const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)b->d));
-        const __m256 dmw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)b->dmin));
-        for (int r = 0; r < R; r++) {
-            const int16_t *bs = y[r][i].bsums;
-            __m256i summ = _mm256_setzero_si256();
-            for (int p = 0; p < 4; p++) {
-                const uint16_t s0 = (uint16_t)(bs[4 * p] + bs[4 * p + 1]), s1 = (uint16_t)(bs[4 * p + 2] + bs[4 * p + 3]);
-                summ = _mm256_add_epi32(summ, _mm256_madd_epi16(mins[p], _mm256_set1_epi32((int)((uint32_t)s0 | ((uint32_t)s1 << 16)))));
-            }
-            const __m256 dy = _mm256_set1_ps(y[r][i].d);
-            acc[r] = _mm256_fmadd_ps(_mm256_mul_ps(dw, dy), _mm256_cvtepi32_ps(sumi[r]), acc[r]);
-            acc[r] = _mm256_fnmadd_ps(_mm256_mul_ps(dmw, dy), _mm256_cvtepi32_ps(summ), acc[r]);
-        }
-    }
-    for (int r = 0; r < R; r++) _mm256_storeu_ps(out + 8 * r, acc[r]);
-}
-
-// Q5_0: values u = 0…31 (the stored value is u − 16). Σ (u − 16)·a = Σ u·a − 16·Σ a, so maddubs takes
-// the unsigned u; a pair sum is at most 2·31·127 = 7,874, so four maddubs fit 16 bits before widening.
-__attribute__((always_inline)) AVX2 static inline void dot_q5_0x8_rows(int64_t n, const void *vw, const int R, const void *const yv[], float out[]) {
-    const ck_block_q5_0x8 *x = vw;
-    const ck_block_q8_0 *y[4];
-    __m256 acc[4];
-    for (int r = 0; r < R; r++) { y[r] = yv[r]; acc[r] = _mm256_setzero_ps(); }
-    const __m256i m4 = _mm256_set1_epi8(0xF), bit4 = _mm256_set1_epi8(0x10), ones = _mm256_set1_epi16(1);
-    for (int64_t i = 0; i < n / CK_QK; i++) {
-        const ck_block_q5_0x8 *b = x + i;
-        __m256i sumi[4], s16[4];
-        for (int r = 0; r < R; r++) sumi[r] = _mm256_set1_epi32(-16 * sum_i8_32(y[r][i].qs));
-        for (int g = 0; g < 4; g++) {
-            const __m256i v = _mm256_loadu_si256((const __m256i *)b->qs[g]);
-            const __m256i lo = _mm256_or_si256(_mm256_and_si256(v, m4), _mm256_and_si256(bytes_from_bits_32((const uint8_t *)&b->qh[0][g]), bit4));
-            const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(v, 4), m4), _mm256_and_si256(bytes_from_bits_32((const uint8_t *)&b->qh[1][g]), bit4));
-            for (int r = 0; r < R; r++) {
-                const int8_t *a = y[r][i].qs + 4 * g;
-                const __m256i t = _mm256_add_epi16(_mm256_maddubs_epi16(lo, broadcast4(a)), _mm256_maddubs_epi16(hi, broadcast4(a + 16)));
-                s16[r] = g % 2 == 0 ? t : _mm256_add_epi16(s16[r], t);
-                if (g % 2 == 1) sumi[r] = _mm256_add_epi32(sumi[r], _mm256_madd_epi16(s16[r], ones));
-            }
-        }
-        const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)b->d));
-        for (int r = 0; r < R; r++)
-            acc[r] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_set1_ps(f16_to_f32(y[r][i].d))), _mm256_cvtepi32_ps(sumi[r]), acc[r]);
-    }
-    for (int r = 0; r < R; r++) _mm256_storeu_ps(out + 8 * r, acc[r]);
 }
 
 // 8 signed bytes (one per row) → 8 lanes holding the value in both 16-bit halves, for madd.
@@ -100,44 +23,91 @@ AVX2 static inline __m256i per_row_pairs_i8(const int8_t *bytes) {
     return _mm256_set_m128i(_mm_unpackhi_epi16(v, v), _mm_unpacklo_epi16(v, v));
 }
 
-// Q6_K: values q = 0…63 unsigned (the stored value is q − 32), so Σ s·(q − 32)·a = Σ s·q·a − 32·Σ s·Σa,
-// the second sum from the bsums. A maddubs pair sum is at most 2·63·127 = 16,002: two fit 16 bits, so
-// each sub-block's 4 quads are widened (and scaled) in two pairs.
-__attribute__((always_inline)) AVX2 static inline void dot_q6_Kx8_rows(int64_t n, const void *vw, const int R, const void *const yv[], float out[]) {
-    const ck_block_q6_Kx8 *x = vw;
-    const ck_block_q8_K *y[4];
+// Q4_K: sub-block j takes 8 maddubs per row, each pair sum ≤ 2·15·128, so the 16-bit sums stay below
+// 30,720 before the scale widens them.
+__attribute__((always_inline)) AVX2 static inline void dot_q4_Kx8_rows(int64_t n, const void *vw, const int R, const void *const yv[], float out[]) {
+    const ck_block_q4_Kx8 *x = vw;
     __m256 acc[4];
-    for (int r = 0; r < R; r++) { y[r] = yv[r]; acc[r] = _mm256_setzero_ps(); }
-    const __m256i m4 = _mm256_set1_epi8(0xF), m30 = _mm256_set1_epi8(0x30);
+    for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
+    const __m256i m4 = _mm256_set1_epi8(0xF);
     for (int64_t i = 0; i < n / CK_QK_K; i++) {
-        const ck_block_q6_Kx8 *b = x + i;
+        const ck_block_q4_Kx8 *b = x + i;
+        const ck_block_q8_K *y[4];
         __m256i sumi[4];
-        // −32 · Σ_s sc_s·bsum_s: sub-blocks 2p and 2p + 1 in one lane's two 16-bit halves.
-        for (int r = 0; r < R; r++) sumi[r] = _mm256_setzero_si256();
-        for (int p = 0; p < 8; p++) {
-            const __m128i s0 = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)b->scales[2 * p]));
-            const __m128i s1 = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)b->scales[2 * p + 1]));
-            const __m256i sc = _mm256_set_m128i(_mm_unpackhi_epi16(s0, s1), _mm_unpacklo_epi16(s0, s1));
+        for (int r = 0; r < R; r++) { y[r] = (const ck_block_q8_K *)yv[r] + i; sumi[r] = _mm256_setzero_si256(); }
+        for (int j = 0; j < 8; j++) {
+            __m256i s16[4];
+            for (int r = 0; r < R; r++) s16[r] = _mm256_setzero_si256();
+            for (int g = 0; g < 4; g++) {
+                const __m256i v = _mm256_loadu_si256((const __m256i *)b->qs[j][g]);
+                const __m256i lo = _mm256_and_si256(v, m4), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
+                for (int r = 0; r < R; r++) {
+                    const int8_t *a = y[r]->qs + 32 * j + 4 * g;
+                    s16[r] = _mm256_add_epi16(s16[r], _mm256_maddubs_epi16(lo, broadcast4(a)));
+                    s16[r] = _mm256_add_epi16(s16[r], _mm256_maddubs_epi16(hi, broadcast4(a + 16)));
+                }
+            }
+            const __m256i sc = per_row_pairs(b->scales[j]);
+            for (int r = 0; r < R; r++) sumi[r] = _mm256_add_epi32(sumi[r], _mm256_madd_epi16(s16[r], sc));
+        }
+        q4_Kx8_close(b, y, R, sumi, acc);
+    }
+    for (int r = 0; r < R; r++) _mm256_storeu_ps(out + 8 * r, acc[r]);
+}
+
+// Q5_0: values u = 0…31 (the stored value is u − 16). Σ (u − 16)·a = Σ u·a − 16·Σ a, so maddubs takes
+// the unsigned u; a pair sum is at most 2·31·127 = 7,874, so four maddubs fit 16 bits before widening.
+__attribute__((always_inline)) AVX2 static inline void dot_q5_0x8_rows(int64_t n, const void *vw, const int R, const void *const yv[], float out[]) {
+    const ck_block_q5_0x8 *x = vw;
+    __m256 acc[4];
+    for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int64_t i = 0; i < n / CK_QK; i++) {
+        const ck_block_q5_0x8 *b = x + i;
+        const ck_block_q8_0 *y[4];
+        __m256i sumi[4], s16[4];
+        float dy[4];
+        for (int r = 0; r < R; r++) {
+            y[r] = (const ck_block_q8_0 *)yv[r] + i;
+            sumi[r] = _mm256_set1_epi32(-16 * sum_i8_32(y[r]->qs));
+            dy[r] = f16_to_f32(y[r]->d);
+        }
+        for (int g = 0; g < 4; g++) {
+            __m256i lo, hi;
+            q5_0x8_unpack(b, g, &lo, &hi);
             for (int r = 0; r < R; r++) {
-                const int16_t *bs = y[r][i].bsums + 2 * p;
-                const uint32_t pair = (uint16_t)bs[0] | (uint32_t)(uint16_t)bs[1] << 16;
-                sumi[r] = _mm256_add_epi32(sumi[r], _mm256_madd_epi16(sc, _mm256_set1_epi32((int)pair)));
+                const int8_t *a = y[r]->qs + 4 * g;
+                const __m256i t = _mm256_add_epi16(_mm256_maddubs_epi16(lo, broadcast4(a)), _mm256_maddubs_epi16(hi, broadcast4(a + 16)));
+                s16[r] = g % 2 == 0 ? t : _mm256_add_epi16(s16[r], t);
+                if (g % 2 == 1) sumi[r] = _mm256_add_epi32(sumi[r], _mm256_madd_epi16(s16[r], ones));
             }
         }
-        for (int r = 0; r < R; r++) sumi[r] = _mm256_slli_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), sumi[r]), 5);
+        x8_close(b->d, dy, R, sumi, acc);
+    }
+    for (int r = 0; r < R; r++) _mm256_storeu_ps(out + 8 * r, acc[r]);
+}
+
+// Q6_K: values q = 0…63 unsigned (the offset −32 from the bsums). A maddubs pair sum is at most
+// 2·63·127 = 16,002: two fit 16 bits, so each sub-block's 4 quads are widened (and scaled) in two pairs.
+__attribute__((always_inline)) AVX2 static inline void dot_q6_Kx8_rows(int64_t n, const void *vw, const int R, const void *const yv[], float out[]) {
+    const ck_block_q6_Kx8 *x = vw;
+    __m256 acc[4];
+    for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / CK_QK_K; i++) {
+        const ck_block_q6_Kx8 *b = x + i;
+        const ck_block_q8_K *y[4];
+        __m256i sumi[4];
+        float dy[4];
+        for (int r = 0; r < R; r++) { y[r] = (const ck_block_q8_K *)yv[r] + i; dy[r] = y[r]->d; }
+        q6_Kx8_offsets(b, y, R, sumi);
         for (int c = 0; c < 8; c++) {
             const __m256i sc_lo = per_row_pairs_i8(b->scales[2 * c]), sc_hi = per_row_pairs_i8(b->scales[2 * c + 1]);
             __m256i s_lo[4], s_hi[4];
             for (int g = 0; g < 4; g++) {
-                const __m256i v = _mm256_loadu_si256((const __m256i *)b->ql[c][g]);
-                const __m256i h = _mm256_loadu_si256((const __m256i *)b->qh[c / 2][g]);
-                // The top bits to bits 4–5: slots 0, 1 for even chunks, 2, 3 for odd ones.
-                const __m256i h_lo = c % 2 == 0 ? _mm256_slli_epi16(h, 4) : h;
-                const __m256i h_hi = c % 2 == 0 ? _mm256_slli_epi16(h, 2) : _mm256_srli_epi16(h, 2);
-                const __m256i lo = _mm256_or_si256(_mm256_and_si256(v, m4), _mm256_and_si256(h_lo, m30));
-                const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(v, 4), m4), _mm256_and_si256(h_hi, m30));
+                __m256i lo, hi;
+                q6_Kx8_unpack(b, c, g, &lo, &hi);
                 for (int r = 0; r < R; r++) {
-                    const int8_t *a = y[r][i].qs + 32 * c + 4 * g;
+                    const int8_t *a = y[r]->qs + 32 * c + 4 * g;
                     const __m256i tl = _mm256_maddubs_epi16(lo, broadcast4(a)), th = _mm256_maddubs_epi16(hi, broadcast4(a + 16));
                     s_lo[r] = g % 2 == 0 ? tl : _mm256_add_epi16(s_lo[r], tl);
                     s_hi[r] = g % 2 == 0 ? th : _mm256_add_epi16(s_hi[r], th);
@@ -146,9 +116,7 @@ __attribute__((always_inline)) AVX2 static inline void dot_q6_Kx8_rows(int64_t n
                 }
             }
         }
-        const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)b->d));
-        for (int r = 0; r < R; r++)
-            acc[r] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_set1_ps(y[r][i].d)), _mm256_cvtepi32_ps(sumi[r]), acc[r]);
+        x8_close(b->d, dy, R, sumi, acc);
     }
     for (int r = 0; r < R; r++) _mm256_storeu_ps(out + 8 * r, acc[r]);
 }
@@ -158,24 +126,23 @@ __attribute__((always_inline)) AVX2 static inline void dot_q6_Kx8_rows(int64_t n
 // at once (two would not fit 16 bits).
 __attribute__((always_inline)) AVX2 static inline void dot_q8_0x8_rows(int64_t n, const void *vw, const int R, const void *const yv[], float out[]) {
     const ck_block_q8_0x8 *x = vw;
-    const ck_block_q8_0 *y[4];
     __m256 acc[4];
-    for (int r = 0; r < R; r++) { y[r] = yv[r]; acc[r] = _mm256_setzero_ps(); }
+    for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
     const __m256i m80 = _mm256_set1_epi8((char)0x80), ones = _mm256_set1_epi16(1);
     for (int64_t i = 0; i < n / CK_QK; i++) {
         const ck_block_q8_0x8 *b = x + i;
+        const ck_block_q8_0 *y[4];
         __m256i sumi[4];
-        for (int r = 0; r < R; r++) sumi[r] = _mm256_setzero_si256();
+        float dy[4];
+        for (int r = 0; r < R; r++) { y[r] = (const ck_block_q8_0 *)yv[r] + i; sumi[r] = _mm256_setzero_si256(); dy[r] = f16_to_f32(y[r]->d); }
         for (int g = 0; g < 8; g++) {
             const __m256i q = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)b->qs[g]), m80), mag = _mm256_abs_epi8(q);
             for (int r = 0; r < R; r++) {
-                const __m256i t = _mm256_maddubs_epi16(mag, _mm256_sign_epi8(broadcast4(y[r][i].qs + 4 * g), q));
+                const __m256i t = _mm256_maddubs_epi16(mag, _mm256_sign_epi8(broadcast4(y[r]->qs + 4 * g), q));
                 sumi[r] = _mm256_add_epi32(sumi[r], _mm256_madd_epi16(t, ones));
             }
         }
-        const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)b->d));
-        for (int r = 0; r < R; r++)
-            acc[r] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_set1_ps(f16_to_f32(y[r][i].d))), _mm256_cvtepi32_ps(sumi[r]), acc[r]);
+        x8_close(b->d, dy, R, sumi, acc);
     }
     for (int r = 0; r < R; r++) _mm256_storeu_ps(out + 8 * r, acc[r]);
 }
@@ -188,7 +155,7 @@ __attribute__((always_inline)) AVX2 static inline void dot_q8_0x8_rows(int64_t n
     default: kernel(n, w, 4, y, out); break;         \
     }
 AVX2 void ck_dot_q4_Kx8_avx2(int64_t n, const void *w, const void *const y[], int rows, float out[]) { ROWS_SWITCH(dot_q4_Kx8_rows) }
+AVX2 void ck_dot_q5_0x8_avx2(int64_t n, const void *w, const void *const y[], int rows, float out[]) { ROWS_SWITCH(dot_q5_0x8_rows) }
 AVX2 void ck_dot_q6_Kx8_avx2(int64_t n, const void *w, const void *const y[], int rows, float out[]) { ROWS_SWITCH(dot_q6_Kx8_rows) }
 AVX2 void ck_dot_q8_0x8_avx2(int64_t n, const void *w, const void *const y[], int rows, float out[]) { ROWS_SWITCH(dot_q8_0x8_rows) }
-AVX2 void ck_dot_q5_0x8_avx2(int64_t n, const void *w, const void *const y[], int rows, float out[]) { ROWS_SWITCH(dot_q5_0x8_rows) }
 #endif
