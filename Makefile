@@ -91,10 +91,14 @@ reference-fixtures: models
 	  --perplexity data/perplexity-eval.txt; done
 
 ## llama.cpp against Speculum, same files and threads, interleaved (not part of CI: builds llama.cpp
-## from source through pip once, ~11 minutes on 2 cores).
+## from source through pip once, ~11 minutes on 2 cores, for this CPU's features named one by one:
+## scripts/compare/llama_cmake_args.sh says why not -march=native).
 compare: build models
 	test -x .build/compare-venv/bin/python || python3 -m venv .build/compare-venv
-	.build/compare-venv/bin/python -c 'import llama_cpp' 2>/dev/null || .build/compare-venv/bin/pip install --quiet llama-cpp-python==0.3.36
+	args=$$(scripts/compare/llama_cmake_args.sh); \
+	if ! .build/compare-venv/bin/python -c 'import llama_cpp' 2>/dev/null || [ "$$(cat .build/compare-venv/cmake-args 2>/dev/null)" != "$$args" ]; then \
+	  CMAKE_ARGS="$$args" .build/compare-venv/bin/pip install --quiet --force-reinstall --no-cache-dir llama-cpp-python==0.3.36 \
+	  && echo "$$args" > .build/compare-venv/cmake-args; fi
 	scripts/compare/compare.sh $(BIN) .build/compare-venv/bin/python 3
 
 ## Engine speed on this machine (not part of the tests).

@@ -52,8 +52,8 @@ public struct PlaygroundConfig: Sendable {
 /// in through a mailbox; snapshots come out, newest wins. Nothing here touches the terminal.
 public final class PlaygroundWorker: Sendable {
     private let queue = DispatchQueue(label: "speculum.worker", qos: .userInitiated)
-    private let inbox = Mutex<[Command]>([])
-    private let outbox = Mutex<Snapshot>(Snapshot())
+    private let inbox = Locked<[Command]>([])
+    private let outbox = Locked<Snapshot>(Snapshot())
     private let published = Atomic<Int>(0)
     private let wake = DispatchSemaphore(value: 0)
     private let stopped = Atomic<Bool>(false)
