@@ -190,9 +190,12 @@ ck_dot_x16_fn ck_dot_x16_kernel(int type) {
     return NULL;
 }
 
+ck_dot_x8_fn ck_dot_x8_best_kernel(int type) {
+    return ck_dot_x8_kernel(type, use_vnni() ? CK_LEVEL_VNNI : use_avx2() ? CK_LEVEL_AVX2 : CK_LEVEL_SCALAR);
+}
+
 void ck_dot_x8(int type, int64_t n, const void *w, const void *const y[], int rows, float out[]) {
-    const int level = use_vnni() ? CK_LEVEL_VNNI : use_avx2() ? CK_LEVEL_AVX2 : CK_LEVEL_SCALAR;
-    ck_dot_x8_kernel(type, level)(n, w, y, rows, out);
+    ck_dot_x8_best_kernel(type)(n, w, y, rows, out);
 }
 
 void ck_dequantize_row(int type, const void *src, float *dst, int64_t n) {

@@ -20,7 +20,8 @@ typedef struct {
     const uint8_t *qx;     // quantized activations: n rows of qrow bytes
     size_t qrow;
     int vtype;
-    ck_dot_x16_fn x16;     // repacked matrices: the 16-row kernel, or NULL (8 rows at a time)
+    ck_dot_x8_fn x8;       // repacked matrices: the 8-row kernel of the best level
+    ck_dot_x16_fn x16;     // and the 16-row kernel, or NULL (8 rows at a time)
     ck_pool *pool;
     // Next tile of each thread's range, one cache line each: with the counters side by side every
     // claim by one thread evicted the other's line (false sharing, ~2 ms a token on the 0.5B's head).
@@ -74,7 +75,7 @@ static void matmul_x8_tile(const matmul_job *job, int64_t r0, int64_t r1) {
                 const void *xs[4];
                 float o[32];  // (k, 8)
                 for (int i = 0; i < k; i++) xs[i] = job->qx + (j + i) * job->qrow;
-                ck_dot_x8(w->type, w->cols, group, xs, k, o);
+                job->x8(w->cols, group, xs, k, o);
                 const int64_t keep = r1 - g < 8 ? r1 - g : 8;
                 for (int i = 0; i < k; i++) memcpy(job->y + (j + i) * w->rows + g, o + 8 * i, (size_t)keep * sizeof(float));
                 j += k;
@@ -150,6 +151,7 @@ size_t ck_matmul_qbuf_size(const ck_matrix *w, int64_t n) {
 void ck_matmul(ck_pool *pool, const ck_matrix *w, const float *x, int64_t n, float *y, int mode, void *qbuf) {
     matmul_job job = {.w = w, .x = x, .n = n, .y = y, .mode = mode, .qx = qbuf, .pool = pool};
     job.vtype = mode == CK_EXACT ? CK_F32 : ck_vec_dot_type(w->type);
+    job.x8 = ck_dot_x8_best_kernel(w->type);  // resolved once per product, not per group
     job.x16 = ck_dot_x16_kernel(w->type);
     const int nth = ck_pool_size(pool);
     const int64_t ntiles = (w->rows + ROW_TILE - 1) / ROW_TILE;

@@ -131,6 +131,8 @@ void ck_dot_x8(int type, int64_t n, const void *w, const void *const y[], int ro
 enum { CK_LEVEL_SCALAR = 0, CK_LEVEL_AVX2 = 1, CK_LEVEL_VNNI = 2 };
 typedef void (*ck_dot_x8_fn)(int64_t n, const void *w, const void *const y[], int rows, float out[]);
 ck_dot_x8_fn ck_dot_x8_kernel(int type, int level);
+// The kernel ck_dot_x8 uses: the highest level this CPU has (NULL if the type is not repacked).
+ck_dot_x8_fn ck_dot_x8_best_kernel(int type);
 // Two neighbouring groups (16 rows; group B starts `stride` bytes after group A) · 1–8 activation rows:
 // out[16·r + k] for row k of A (k < 8) or k − 8 of B. NULL unless the CPU has AVX-512 with VNNI.
 // Each output equals ck_dot_x8_ref's bit for bit.

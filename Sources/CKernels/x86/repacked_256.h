@@ -74,4 +74,13 @@ AVX2 static inline void x8_close(const ck_fp16 d[8], const float dy[], int R, co
     for (int r = 0; r < R; r++) acc[r] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_set1_ps(dy[r])), _mm256_cvtepi32_ps(sumi[r]), acc[r]);
 }
 
+// One inlined body per activation row count 1–4 (R a constant, so the row loops unroll).
+#define ROWS_SWITCH(kernel)                          \
+    switch (rows) {                                  \
+    case 1: kernel(n, w, 1, y, out); break;          \
+    case 2: kernel(n, w, 2, y, out); break;          \
+    case 3: kernel(n, w, 3, y, out); break;          \
+    default: kernel(n, w, 4, y, out); break;         \
+    }
+
 #endif

@@ -141,13 +141,6 @@ __attribute__((always_inline)) VNNI static inline void dot_q8_0x8_rows(int64_t n
     for (int r = 0; r < R; r++) _mm256_storeu_ps(out + 8 * r, acc[r]);
 }
 
-#define ROWS_SWITCH(kernel)                          \
-    switch (rows) {                                  \
-    case 1: kernel(n, w, 1, y, out); break;          \
-    case 2: kernel(n, w, 2, y, out); break;          \
-    case 3: kernel(n, w, 3, y, out); break;          \
-    default: kernel(n, w, 4, y, out); break;         \
-    }
 VNNI void ck_dot_q4_Kx8_vnni(int64_t n, const void *w, const void *const y[], int rows, float out[]) { ROWS_SWITCH(dot_q4_Kx8_rows) }
 VNNI void ck_dot_q5_0x8_vnni(int64_t n, const void *w, const void *const y[], int rows, float out[]) { ROWS_SWITCH(dot_q5_0x8_rows) }
 VNNI void ck_dot_q6_Kx8_vnni(int64_t n, const void *w, const void *const y[], int rows, float out[]) { ROWS_SWITCH(dot_q6_Kx8_rows) }
