@@ -126,6 +126,8 @@ expect_error "after a killed fetch" "speculum models fetch gemma-3-270m-q4_k_m" 
 # token (batch-invariant kernels: teacher-forced batches give the same logits as one-token steps).
 expect_error "tune tokens"        "--tokens 2 is out of range (allowed: 8 to 512)" -- "$bin" tune --tokens 2
 expect_error "bench weights"      "--weights 'packed' is not a layout (expected repacked, file or both)" -- "$bin" bench engine --weights packed
+expect_error "bench draft vocab"  "--draft-vocab 100 is out of range (allowed: 0 for all, or at least 256)" -- "$bin" bench engine --draft-vocab 100
+expect_error "bench draft alone"  "--draft-vocab needs two or more --models (the last is the draft)" -- "$bin" bench engine --models qwen2.5-coder-0.5b-instruct-q4_k_m --draft-vocab 32768
 if "$bin" tune --model $small --draft $small --limit 1 --tokens 8 --json "$work/tune.json" >"$work/tune.txt" 2>"$work/err" \
    && python3 - "$work/tune.json" "$work/tune.txt" <<'PY'
 import json, sys

@@ -34,6 +34,9 @@ struct EngineBenchCommand: ParsableCommand {
     @Option(help: "Compute the LM head over the first N token ids only, as --draft-vocab does for a draft (0 = all).")
     var headRows: Int = 0
 
+    @Option(help: "With two or more models, measure the last one as a draft: its LM head over its first N token ids, as generate's --draft-vocab (0 = all). Prints the draft step ÷ target step.")
+    var draftVocab: Int = 0
+
     @Option(help: ArgumentHelp("How the matrices are held: repacked (Q4_K, Q5_0, Q6_K and Q8_0 in groups of 8 rows), file (as stored), or both, measured in turn in each repeat.",
                                valueName: "repacked|file|both"))
     var weights: String = "repacked"
@@ -42,6 +45,8 @@ struct EngineBenchCommand: ParsableCommand {
 
     func validate() throws {
         guard headRows == 0 || headRows >= 256 else { throw ValidationError("--head-rows \(headRows) is out of range (allowed: 0 for all, or at least 256)") }
+        guard draftVocab == 0 || draftVocab >= 256 else { throw ValidationError("--draft-vocab \(draftVocab) is out of range (allowed: 0 for all, or at least 256)") }
+        guard draftVocab == 0 || models.split(separator: ",").count >= 2 else { throw ValidationError("--draft-vocab needs two or more --models (the last is the draft)") }
         guard (1...20).contains(repeats) else { throw ValidationError("--repeat \(repeats) is out of range (allowed: 1 to 20)") }
         if let t = threads, !(1...64).contains(t) { throw ValidationError("--threads \(t) is out of range (allowed: 1 to 64)") }
         guard weights == "both" || WeightLayout(rawValue: weights) != nil else {
@@ -54,29 +59,44 @@ struct EngineBenchCommand: ParsableCommand {
         let text = (0..<400).map { "The quick brown fox number \($0) jumps over the lazy dog; " }.joined()
         var report: [String: [EngineMeasurement]] = [:]
         var bandwidths: [Double] = []
-        for name in models.split(separator: ",").map(String.init) {
-            // With --weights both, the two layouts of one model take turns in each repeat, so their ratio
-            // compares runs minutes apart rather than a whole model's runs apart.
-            let loaded = try layouts.map { try LoadedModel(name, layout: $0) }
-            for m in loaded where m.model.repackedBytes > 0 {
+        let names = models.split(separator: ",").map(String.init)
+        // Every model is loaded first and the repeats are interleaved across models (and, with --weights
+        // both, across layouts), so ratios between them compare runs seconds apart, not minutes.
+        var loaded: [[LoadedModel]] = []
+        for name in names {
+            loaded.append(try layouts.map { try LoadedModel(name, layout: $0) })
+            for m in loaded.last! where m.model.repackedBytes > 0 {
                 FileHandle.standardError.write(Data(String(format: "[%@] loaded in %.2f s, %.0f MB of weights repacked\n", name, m.model.loadSeconds, Double(m.model.repackedBytes) / 1e6).utf8))
             }
-            let tokens = loaded[0].tokenizer.encode(text)
-            var runs = [[EngineMeasurement]](repeating: [], count: loaded.count)
-            for r in 0..<repeats {
-                for (k, model) in loaded.enumerated() {
+        }
+        let tokens = loaded.map { $0[0].tokenizer.encode(text) }
+        func head(_ i: Int) -> Int? { i == names.count - 1 && draftVocab > 0 ? draftVocab : headRows > 0 ? headRows : nil }
+        var runs = names.map { _ in [[EngineMeasurement]](repeating: [], count: layouts.count) }
+        for r in 0..<repeats {
+            for (i, name) in names.enumerated() {
+                for (k, model) in loaded[i].enumerated() {
                     bandwidths.append(EngineBenchmark.readBandwidth(pool: pool))
-                    runs[k].append(try EngineBenchmark.run(model, tokens: tokens, arithmetic: exact ? .exact : .quantizedActivations, pool: pool,
-                                                        headRows: headRows > 0 ? headRows : nil))
-                    FileHandle.standardError.write(Data("[\(name), \(model.model.layout) weights] run \(r + 1)/\(repeats): decode \(String(format: "%.1f", runs[k].last!.decodeTokensPerSecond)) tok/s\n".utf8))
+                    runs[i][k].append(try EngineBenchmark.run(model, tokens: tokens[i], arithmetic: exact ? .exact : .quantizedActivations, pool: pool,
+                                                              headRows: head(i)))
+                    FileHandle.standardError.write(Data("[\(name), \(model.model.layout) weights] run \(r + 1)/\(repeats): decode \(String(format: "%.1f", runs[i][k].last!.decodeTokensPerSecond)) tok/s\n".utf8))
                 }
             }
-            for (k, model) in loaded.enumerated() {
-                let label = loaded.count > 1 ? "\(name) [\(model.model.layout) weights]" : name
-                report[label] = runs[k]
-                printTable(name: label, runs: runs[k], bandwidth: bandwidths.max()!)
+        }
+        for (i, name) in names.enumerated() {
+            for (k, model) in loaded[i].enumerated() {
+                let label = (loaded[i].count > 1 ? "\(name) [\(model.model.layout) weights]" : name) + (head(i).map { ", head over \($0) ids" } ?? "")
+                report[label] = runs[i][k]
+                printTable(name: label, runs: runs[i][k], bandwidth: bandwidths.max()!)
             }
-            if loaded.count == 2 { printRatios(name: name, file: runs[0], repacked: runs[1]) }
+            if loaded[i].count == 2 { printRatios(name: name, file: runs[i][0], repacked: runs[i][1]) }
+        }
+        if names.count >= 2 {
+            // The draft step ÷ the target step: one forward pass of one token with its logits, each
+            // model's own T(1), repeat by repeat (the last layout measured when there are two).
+            let target = runs[0].last!, draft = runs[names.count - 1].last!
+            let ratios = zip(draft, target).map { $0.verifySecondsForOne / $1.verifySecondsForOne }
+            print(String(format: "draft step ÷ target step (%@%@ ÷ %@), per repeat: min %.3f / median %.3f", names.last!,
+                         draftVocab > 0 ? ", head over \(draftVocab) ids" : "", names[0], ratios.min()!, median(ratios)))
         }
         let peak = EngineBenchmark.peakResidentBytes()
         print(String(format: "read bandwidth (best of 5 sums over 1 GiB with %d threads, per run): min %.1f / median %.1f GB/s; peak RSS %.0f MiB",

@@ -94,17 +94,25 @@ public struct Distribution: Sendable, Equatable {
     /// everywhere (p == q up to rounding; acceptance was then certain in exact arithmetic) the
     /// residual has no mass and p itself is returned.
     public static func residual(_ p: Distribution, _ q: Distribution) -> Distribution {
-        var weights: [(token: TokenID, weight: Double)] = []
+        // One merge walk over the two ascending supports: the result comes out in id order, so it is
+        // built directly (sorting a full-vocabulary support cost ~10 ms a rejection).
+        var tokens: [TokenID] = [], weights: [Double] = []
+        tokens.reserveCapacity(p.tokens.count)
         weights.reserveCapacity(p.tokens.count)
+        var total = 0.0
         var j = 0
         for i in 0..<p.tokens.count {
             let t = p.tokens[i]
             while j < q.tokens.count && q.tokens[j] < t { j += 1 }
             let qt: Float = j < q.tokens.count && q.tokens[j] == t ? q.probs[j] : 0
             let d = Double(p.probs[i]) - Double(qt)
-            if d > 0 { weights.append((t, d)) }
+            if d > 0 {
+                tokens.append(t)
+                weights.append(d)
+                total += d
+            }
         }
-        return weights.isEmpty ? p : Distribution(weights: weights)
+        return tokens.isEmpty ? p : Distribution(sortedTokens: tokens, probs: weights.map { Float($0 / total) })
     }
 }
 
@@ -149,8 +157,14 @@ extension Distribution {
 
     /// Total variation ½ Σ |p − q|; 1 − TV = Σ min(p, q) is the chance a sampled draft is accepted.
     public static func totalVariation(_ p: Distribution, _ q: Distribution) -> Double {
+        // A merge walk over the ascending supports (a binary search per token was ~3 ms a node).
         var overlap = 0.0
-        for i in 0..<p.tokens.count { overlap += Double(min(p.probs[i], q.p(p.tokens[i]))) }
+        var j = 0
+        for i in 0..<p.tokens.count {
+            let t = p.tokens[i]
+            while j < q.tokens.count && q.tokens[j] < t { j += 1 }
+            if j < q.tokens.count && q.tokens[j] == t { overlap += Double(min(p.probs[i], q.probs[j])) }
+        }
         return max(0, 1 - overlap)
     }
 }
