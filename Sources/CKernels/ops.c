@@ -11,17 +11,27 @@
 // computed when; every output is still one ck_vec_dot / ck_dot_f32 call.
 enum { ROW_TILE = 16, ACT_TILE = 32 };  // ROW_TILE: whole groups of 8 for repacked matrices
 
+// One product of a job: y (n, w->rows) = x · Wᵀ, whose tiles are numbered from first_tile on.
 typedef struct {
     const ck_matrix *w;
-    const float *x;
-    int64_t n;
     float *y;
+    int64_t first_tile;
+    ck_dot_x8_fn x8;       // repacked matrices: the 8-row kernel of the best level
+    ck_dot_x16_fn x16;     // and the 16-row kernel, or NULL (8 rows at a time)
+} product;
+
+// Products of the same activations (Q, K and V; gate and up) share one job: one quantization of the
+// activations and one pool run instead of one per matrix. Their tiles form one numbered range.
+typedef struct {
+    product p[CK_MAX_PRODUCTS];
+    int count;
+    int64_t tiles;         // all products' tiles
+    const float *x;        // (n, cols)
+    int64_t n, cols;
     int mode;
     const uint8_t *qx;     // quantized activations: n rows of qrow bytes
     size_t qrow;
     int vtype;
-    ck_dot_x8_fn x8;       // repacked matrices: the 8-row kernel of the best level
-    ck_dot_x16_fn x16;     // and the 16-row kernel, or NULL (8 rows at a time)
     ck_pool *pool;
     // Next tile of each thread's range, one cache line each: with the counters side by side every
     // claim by one thread evicted the other's line (false sharing, ~2 ms a token on the 0.5B's head).
@@ -32,7 +42,7 @@ typedef struct {
 static void quantize_task(void *p, int ith, int nth) {
     matmul_job *job = p;
     for (int64_t j = ith; j < job->n; j += nth)
-        ck_quantize_row(job->vtype, job->x + j * job->w->cols, (void *)(job->qx + j * job->qrow), job->w->cols);
+        ck_quantize_row(job->vtype, job->x + j * job->cols, (void *)(job->qx + j * job->qrow), job->cols);
 }
 
 // Tiles are handed out per thread from the front of its own range; an idle thread steals from the back
@@ -51,20 +61,20 @@ static int64_t next_tile(matmul_job *job, int ith, int nth) {
 // Group g's 8 rows start at data + g·8·row_bytes (= data + r0·row_bytes). When the product takes a
 // leading subset of the rows (a vocabulary-subset head), r1 may cut the last group: its 8 rows are
 // still there to read, and only the wanted outputs are kept.
-static void matmul_x8_tile(const matmul_job *job, int64_t r0, int64_t r1) {
-    const ck_matrix *w = job->w;
+static void matmul_x8_tile(const matmul_job *job, const product *pr, int64_t r0, int64_t r1) {
+    const ck_matrix *w = pr->w;
     for (int64_t j0 = 0; j0 < job->n; j0 += ACT_TILE) {
         const int64_t j1 = j0 + ACT_TILE < job->n ? j0 + ACT_TILE : job->n;
         int64_t g = r0;
-        for (; job->x16 && r1 - g >= 16; g += 16) {
+        for (; pr->x16 && r1 - g >= 16; g += 16) {
             const void *group = (const uint8_t *)w->data + g * w->row_bytes;
             for (int64_t j = j0; j < j1;) {
                 const int k = j1 - j >= 8 ? 8 : (int)(j1 - j);
                 const void *xs[8];
                 float o[128];  // (k, 16)
                 for (int i = 0; i < k; i++) xs[i] = job->qx + (j + i) * job->qrow;
-                job->x16(w->cols, group, 8 * w->row_bytes, xs, k, o);
-                for (int i = 0; i < k; i++) memcpy(job->y + (j + i) * w->rows + g, o + 16 * i, 16 * sizeof(float));
+                pr->x16(w->cols, group, 8 * w->row_bytes, xs, k, o);
+                for (int i = 0; i < k; i++) memcpy(pr->y + (j + i) * w->rows + g, o + 16 * i, 16 * sizeof(float));
                 j += k;
             }
         }
@@ -75,9 +85,9 @@ static void matmul_x8_tile(const matmul_job *job, int64_t r0, int64_t r1) {
                 const void *xs[4];
                 float o[32];  // (k, 8)
                 for (int i = 0; i < k; i++) xs[i] = job->qx + (j + i) * job->qrow;
-                job->x8(w->cols, group, xs, k, o);
+                pr->x8(w->cols, group, xs, k, o);
                 const int64_t keep = r1 - g < 8 ? r1 - g : 8;
-                for (int i = 0; i < k; i++) memcpy(job->y + (j + i) * w->rows + g, o + 8 * i, (size_t)keep * sizeof(float));
+                for (int i = 0; i < k; i++) memcpy(pr->y + (j + i) * w->rows + g, o + 8 * i, (size_t)keep * sizeof(float));
                 j += k;
             }
         }
@@ -93,53 +103,63 @@ static void dequantize_weight_row(const ck_matrix *w, int64_t r, float *dst) {
         ck_dequantize_row(w->type, (const uint8_t *)w->data + r * w->row_bytes, dst, w->cols);
 }
 
-static void matmul_task(void *p, int ith, int nth) {
-    matmul_job *job = p;
-    const ck_matrix *w = job->w;
+// Rows r0 … r1 of a matrix in the file's layout, or any matrix on the exact path.
+static void matmul_rows_tile(const matmul_job *job, const product *pr, int64_t r0, int64_t r1, float *deq) {
+    const ck_matrix *w = pr->w;
     const int64_t cols = w->cols, rows = w->rows;
-    const int exact = job->mode == CK_EXACT && w->type != CK_F32;
+    const int exact = deq != NULL;
     const ck_vec_dot_fn dot = ck_vec_dot_kernel(w->type);
     // Up to four activation rows per weight-row pass where a kernel exists (bitwise the same results):
     // dots[k] takes k rows, for k = 2…4 (a batch of 7 is 4 + 3, not 4 + 1 + 1 + 1).
     ck_vec_dot_rows_fn dots[5] = {NULL, NULL, NULL, NULL, NULL};
     if (job->vtype != CK_F32)
         for (int k = 2; k <= 4; k++) dots[k] = ck_vec_dot_rows_kernel(w->type, k);
-    float *deq = exact ? ck_pool_scratch(job->pool, ith, cols * ROW_TILE) : NULL;  // (ROW_TILE, cols)
+    if (exact)
+        for (int64_t r = r0; r < r1; r++) dequantize_weight_row(w, r, deq + (r - r0) * cols);
+    for (int64_t j0 = 0; j0 < job->n; j0 += ACT_TILE) {
+        const int64_t j1 = j0 + ACT_TILE < job->n ? j0 + ACT_TILE : job->n;
+        for (int64_t r = r0; r < r1; r++) {
+            const void *wr = (const uint8_t *)w->data + r * w->row_bytes;
+            int64_t j = j0;
+            while (j1 - j >= 2 && dots[2]) {
+                const int k = j1 - j >= 4 ? 4 : (int)(j1 - j);
+                const void *xs[4];
+                float o[4];
+                for (int i = 0; i < k; i++) xs[i] = job->qx + (j + i) * job->qrow;
+                dots[k](cols, wr, xs, o);
+                for (int i = 0; i < k; i++) pr->y[(j + i) * rows + r] = o[i];
+                j += k;
+            }
+            for (; j < j1; j++) {
+                float v;
+                if (exact) v = ck_dot_f32(cols, deq + (r - r0) * cols, job->x + j * cols);
+                else if (job->vtype == CK_F32) v = dot(cols, wr, job->x + j * cols);
+                else v = dot(cols, wr, job->qx + j * job->qrow);
+                pr->y[j * rows + r] = v;
+            }
+        }
+    }
+}
+
+static void matmul_task(void *p, int ith, int nth) {
+    matmul_job *job = p;
+    float *deq = NULL;  // (ROW_TILE, cols): the exact path's dequantized weight rows
     // Each thread walks its own contiguous range of tiles first (one long sequential stream for the
     // hardware prefetcher), then steals what is left of the other ranges.
     for (;;) {
         const int64_t t = next_tile(job, ith, nth);
         if (t < 0) break;
-        const int64_t r0 = t * ROW_TILE, r1 = r0 + ROW_TILE < rows ? r0 + ROW_TILE : rows;
-        if (is_repacked(w->type) && !exact) {
-            matmul_x8_tile(job, r0, r1);
+        int m = 0;
+        while (m + 1 < job->count && t >= job->p[m + 1].first_tile) m++;
+        const product *pr = &job->p[m];
+        const int64_t r0 = (t - pr->first_tile) * ROW_TILE, r1 = r0 + ROW_TILE < pr->w->rows ? r0 + ROW_TILE : pr->w->rows;
+        const int exact = job->mode == CK_EXACT && pr->w->type != CK_F32;
+        if (is_repacked(pr->w->type) && !exact) {
+            matmul_x8_tile(job, pr, r0, r1);
             continue;
         }
-        if (exact)
-            for (int64_t r = r0; r < r1; r++) dequantize_weight_row(w, r, deq + (r - r0) * cols);
-        for (int64_t j0 = 0; j0 < job->n; j0 += ACT_TILE) {
-            const int64_t j1 = j0 + ACT_TILE < job->n ? j0 + ACT_TILE : job->n;
-            for (int64_t r = r0; r < r1; r++) {
-                const void *wr = (const uint8_t *)w->data + r * w->row_bytes;
-                int64_t j = j0;
-                while (j1 - j >= 2 && dots[2]) {
-                    const int k = j1 - j >= 4 ? 4 : (int)(j1 - j);
-                    const void *xs[4];
-                    float o[4];
-                    for (int i = 0; i < k; i++) xs[i] = job->qx + (j + i) * job->qrow;
-                    dots[k](cols, wr, xs, o);
-                    for (int i = 0; i < k; i++) job->y[(j + i) * rows + r] = o[i];
-                    j += k;
-                }
-                for (; j < j1; j++) {
-                    float v;
-                    if (exact) v = ck_dot_f32(cols, deq + (r - r0) * cols, job->x + j * cols);
-                    else if (job->vtype == CK_F32) v = dot(cols, wr, job->x + j * cols);
-                    else v = dot(cols, wr, job->qx + j * job->qrow);
-                    job->y[j * rows + r] = v;
-                }
-            }
-        }
+        if (exact && !deq) deq = ck_pool_scratch(job->pool, ith, job->cols * ROW_TILE);
+        matmul_rows_tile(job, pr, r0, r1, exact ? deq : NULL);
     }
 }
 
@@ -148,23 +168,45 @@ size_t ck_matmul_qbuf_size(const ck_matrix *w, int64_t n) {
     return vt == CK_F32 ? 0 : ck_row_size(vt, w->cols) * (size_t)n;
 }
 
-void ck_matmul(ck_pool *pool, const ck_matrix *w, const float *x, int64_t n, float *y, int mode, void *qbuf) {
-    matmul_job job = {.w = w, .x = x, .n = n, .y = y, .mode = mode, .qx = qbuf, .pool = pool};
-    job.vtype = mode == CK_EXACT ? CK_F32 : ck_vec_dot_type(w->type);
-    job.x8 = ck_dot_x8_best_kernel(w->type);  // resolved once per product, not per group
-    job.x16 = ck_dot_x16_kernel(w->type);
+// Whether the products can share one job: the same inputs, quantized the same way.
+static int can_share(const ck_matrix *const ws[], int count, int mode) {
+    if (count > CK_MAX_PRODUCTS) return 0;
+    for (int m = 1; m < count; m++) {
+        if (ws[m]->cols != ws[0]->cols) return 0;
+        if (mode != CK_EXACT && ck_vec_dot_type(ws[m]->type) != ck_vec_dot_type(ws[0]->type)) return 0;
+    }
+    return 1;
+}
+
+void ck_matmul_many(ck_pool *pool, const ck_matrix *const ws[], int count, const float *x, int64_t n, float *const ys[], int mode, void *qbuf) {
+    if (count < 1) return;
+    if (!can_share(ws, count, mode)) {
+        for (int m = 0; m < count; m++) ck_matmul(pool, ws[m], x, n, ys[m], mode, qbuf);
+        return;
+    }
+    matmul_job job = {.count = count, .x = x, .n = n, .cols = ws[0]->cols, .mode = mode, .qx = qbuf, .pool = pool};
+    job.vtype = mode == CK_EXACT ? CK_F32 : ck_vec_dot_type(ws[0]->type);
+    for (int m = 0; m < count; m++) {
+        job.p[m] = (product){.w = ws[m], .y = ys[m], .first_tile = job.tiles,
+                             .x8 = ck_dot_x8_best_kernel(ws[m]->type),  // resolved once per product, not per group
+                             .x16 = ck_dot_x16_kernel(ws[m]->type)};
+        job.tiles += (ws[m]->rows + ROW_TILE - 1) / ROW_TILE;
+    }
     const int nth = ck_pool_size(pool);
-    const int64_t ntiles = (w->rows + ROW_TILE - 1) / ROW_TILE;
     for (int i = 0; i < nth; i++) {
-        atomic_init(&job.cursor[i].next, ntiles * i / nth);
-        job.range_end[i] = ntiles * (i + 1) / nth;
+        atomic_init(&job.cursor[i].next, job.tiles * i / nth);
+        job.range_end[i] = job.tiles * (i + 1) / nth;
     }
     if (job.vtype != CK_F32) {
-        job.qrow = ck_row_size(job.vtype, w->cols);
+        job.qrow = ck_row_size(job.vtype, job.cols);
         if (n > 1) ck_pool_run(pool, quantize_task, &job);
         else quantize_task(&job, 0, 1);
     }
     ck_pool_run(pool, matmul_task, &job);
+}
+
+void ck_matmul(ck_pool *pool, const ck_matrix *w, const float *x, int64_t n, float *y, int mode, void *qbuf) {
+    ck_matmul_many(pool, &w, 1, x, n, &y, mode, qbuf);
 }
 
 typedef struct {

@@ -157,6 +157,54 @@ import SpeculumEngine
         #expect(exactCopy.map(\.bitPattern) == exactOriginal.map(\.bitPattern))
     }
 
+    /// Products of the same activations in one job (Q, K and V; gate and up) give each output bitwise
+    /// what its own product gives: repacked and file-layout matrices mixed, several batch sizes, both
+    /// arithmetics; matrices that cannot share (other columns) fall back to one product each.
+    @Test func sharedProductsEqualSeparateOnesBitwise() {
+        var rng = SplitMix64(seed: 23)
+        let cols = 512
+        let a = Repacked(type: Int32(CK_Q4_K), rows: 40, cols: cols, rng: &rng)
+        let b = Repacked(type: Int32(CK_Q6_K), rows: 24, cols: cols, rng: &rng)
+        let narrow = Repacked(type: Int32(CK_Q5_0), rows: 16, cols: cols / 2, rng: &rng)
+        let pool = ck_pool_create(2)
+        defer { ck_pool_destroy(pool) }
+        let x = (0..<(17 * cols)).map { _ in Float.random(in: -2...2, using: &rng) }
+        let q8k = [a.matrix, b.source, b.matrix, a.source]   // all take Q8_K activations
+        for mode in [Int32(CK_Q8_ACTIVATIONS), Int32(CK_EXACT)] {
+            for n in [1, 5, 17] {
+                var q = [UInt8](repeating: 0, count: 17 * cols * 2)
+                let separate: [[Float]] = q8k.map { w in
+                    var w = w, y = [Float](repeating: .nan, count: n * Int(w.rows))
+                    ck_matmul(pool, &w, x, Int64(n), &y, mode, &q)
+                    return y
+                }
+                let ws = UnsafeMutablePointer<ck_matrix>.allocate(capacity: q8k.count)
+                ws.initialize(from: q8k, count: q8k.count)
+                let ys = q8k.map { w in UnsafeMutablePointer<Float>.allocate(capacity: n * Int(w.rows)) }
+                defer { ws.deallocate(); ys.forEach { $0.deallocate() } }
+                let wp: [UnsafePointer<ck_matrix>?] = (0..<q8k.count).map { UnsafePointer(ws + $0) }
+                ck_matmul_many(pool, wp, Int32(q8k.count), x, Int64(n), ys.map { Optional($0) }, mode, &q)
+                for m in 0..<q8k.count {
+                    let got = Array(UnsafeBufferPointer(start: ys[m], count: n * Int(q8k[m].rows)))
+                    #expect(got.map(\.bitPattern) == separate[m].map(\.bitPattern), "product \(m), batch \(n), mode \(mode)")
+                }
+            }
+        }
+        // Columns differ: no shared job, and still each product's own result.
+        let pair = UnsafeMutablePointer<ck_matrix>.allocate(capacity: 2)
+        pair.initialize(from: [a.matrix, narrow.matrix], count: 2)
+        let pa = UnsafeMutablePointer<Float>.allocate(capacity: 3 * 40), pn = UnsafeMutablePointer<Float>.allocate(capacity: 3 * 16)
+        defer { pair.deallocate(); pa.deallocate(); pn.deallocate() }
+        var q = [UInt8](repeating: 0, count: 17 * cols * 2)
+        ck_matmul_many(pool, [UnsafePointer(pair), UnsafePointer(pair + 1)], 2, x, 3, [pa, pn], Int32(CK_Q8_ACTIVATIONS), &q)
+        let ya = Array(UnsafeBufferPointer(start: pa, count: 3 * 40)), yn = Array(UnsafeBufferPointer(start: pn, count: 3 * 16))
+        var wa = a.matrix, wn = narrow.matrix
+        var ea = [Float](repeating: 0, count: 3 * 40), en = [Float](repeating: 0, count: 3 * 16)
+        ck_matmul(pool, &wa, x, 3, &ea, Int32(CK_Q8_ACTIVATIONS), &q)
+        ck_matmul(pool, &wn, x, 3, &en, Int32(CK_Q8_ACTIVATIONS), &q)
+        #expect(ya.map(\.bitPattern) == ea.map(\.bitPattern) && yn.map(\.bitPattern) == en.map(\.bitPattern))
+    }
+
     /// A product over the first rows only (a vocabulary-subset head: here 37 of 40, cutting a group)
     /// gives the first outputs of the whole product and writes nothing past them; the unit rows of the
     /// analysis views are those of the original.

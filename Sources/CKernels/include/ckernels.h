@@ -97,6 +97,12 @@ enum { CK_EXACT = 0, CK_Q8_ACTIVATIONS = 1 };
 // results are bitwise batch-invariant. Threads split the output rows only.
 // `qbuf` holds the quantized activations: at least ck_matmul_qbuf_size(W, n) bytes.
 void ck_matmul(ck_pool *pool, const ck_matrix *w, const float *x, int64_t n, float *y, int mode, void *qbuf);
+// ys[m] (n, ws[m]->rows) = x · ws[m]ᵀ for m = 0 … count − 1, products of the same activations (Q, K and
+// V; gate and up) in one pool run: the activations are quantized once, and one barrier ends them all
+// instead of one per matrix. Each output is bitwise what ck_matmul gives. When the matrices differ in
+// columns or activation type (or count > CK_MAX_PRODUCTS) they run one after the other.
+#define CK_MAX_PRODUCTS 4
+void ck_matmul_many(ck_pool *pool, const ck_matrix *const ws[], int count, const float *x, int64_t n, float *const ys[], int mode, void *qbuf);
 size_t ck_matmul_qbuf_size(const ck_matrix *w, int64_t n);
 
 // Every row of W dequantized and scaled to unit length (a zero row stays zero), written as f32 rows

@@ -115,9 +115,7 @@ extension InferenceContext {
             // Attention: x += post(Wo · attention(rope(qn(Wq·h + bq)), rope(kn(Wk·h + bk)), Wv·h + bv)), h = rmsnorm(x)
             // (qn, kn: Gemma's per-head norms; post: Gemma's output norm; identities elsewhere)
             for i in 0..<n { ck_rmsnorm(b.x + i * E, w.attentionNorm, b.xb + i * E, Int64(E), c.rmsEpsilon) }
-            matmul(w.wq, b.xb, n, b.q, bias: w.bq)
-            matmul(w.wk, b.xb, n, b.k, bias: w.bk)
-            matmul(w.wv, b.xb, n, b.v, bias: w.bv)
+            matmuls((w.wq, b.q, w.bq), (w.wk, b.k, w.bk), (w.wv, b.v, w.bv), x: b.xb, n: n)
             if let qNorm = w.qNorm, let kNorm = w.kNorm {
                 for h in 0..<(n * c.heads) { ck_rmsnorm(b.q + h * c.headDim, qNorm, b.q + h * c.headDim, Int64(c.headDim), c.rmsEpsilon) }
                 for h in 0..<(n * c.kvHeads) { ck_rmsnorm(b.k + h * c.headDim, kNorm, b.k + h * c.headDim, Int64(c.headDim), c.rmsEpsilon) }
@@ -136,8 +134,7 @@ extension InferenceContext {
 
             // Feed-forward: x += post(W_down · (act(W_gate·h) ⊙ W_up·h)), h = rmsnorm(x); act = silu, or gelu for Gemma
             for i in 0..<n { ck_rmsnorm(b.x + i * E, w.ffnNorm, b.xb + i * E, Int64(E), c.rmsEpsilon) }
-            matmul(w.wGate, b.xb, n, b.gate)
-            matmul(w.wUp, b.xb, n, b.up)
+            matmuls((w.wGate, b.gate, nil), (w.wUp, b.up, nil), x: b.xb, n: n)
             if c.geluGate { ck_geglu(b.gate, b.up, b.gate, Int64(n * F)) } else { ck_swiglu(b.gate, b.up, b.gate, Int64(n * F)) }
             matmul(w.wDown, b.gate, n, b.proj)
             if let post = w.postFFNNorm { for i in 0..<n { ck_rmsnorm(b.proj + i * E, post, b.proj + i * E, Int64(E), c.rmsEpsilon) } }
@@ -213,6 +210,31 @@ extension InferenceContext {
             for i in 0..<n {
                 let row = y + i * w.rows
                 for j in 0..<w.rows { row[j] += bias[j] }
+            }
+        }
+    }
+
+    /// y (n, w.rows) = x (n, cols) · Wᵀ (+ bias per row) for each product, all of the same input `x`,
+    /// in one pool run (one quantization of x, one barrier); each y bitwise what `matmul` gives.
+    private func matmuls(_ products: (w: WeightMatrix, y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?)...,
+                         x: UnsafePointer<Float>, n: Int) {
+        withUnsafeTemporaryAllocation(of: ck_matrix.self, capacity: products.count) { raws in
+            withUnsafeTemporaryAllocation(of: UnsafePointer<ck_matrix>?.self, capacity: products.count) { ws in
+                withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<Float>?.self, capacity: products.count) { ys in
+                    for (m, p) in products.enumerated() {
+                        raws[m] = p.w.raw
+                        ws[m] = UnsafePointer(raws.baseAddress! + m)
+                        ys[m] = p.y
+                    }
+                    ck_matmul_many(pool.raw, ws.baseAddress!, Int32(products.count), x, Int64(n), ys.baseAddress!, arithmetic.raw, buffers.qbuf)
+                }
+            }
+        }
+        for p in products {
+            guard let bias = p.bias else { continue }
+            for i in 0..<n {
+                let row = p.y + i * p.w.rows
+                for j in 0..<p.w.rows { row[j] += bias[j] }
             }
         }
     }
