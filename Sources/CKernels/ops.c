@@ -18,6 +18,8 @@ typedef struct {
     int64_t first_tile;
     ck_dot_x8_fn x8;       // repacked matrices: the 8-row kernel of the best level
     ck_dot_x16_fn x16;     // and the 16-row kernel, or NULL (8 rows at a time)
+    ck_vec_dot_fn dot;     // file layout: one activation row per call,
+    ck_vec_dot_rows_fn dots[5];  // or k = 2…4 rows (NULL where no kernel exists, or f32 activations)
 } product;
 
 // Products of the same activations (Q, K and V; gate and up) share one job: one quantization of the
@@ -108,12 +110,8 @@ static void matmul_rows_tile(const matmul_job *job, const product *pr, int64_t r
     const ck_matrix *w = pr->w;
     const int64_t cols = w->cols, rows = w->rows;
     const int exact = deq != NULL;
-    const ck_vec_dot_fn dot = ck_vec_dot_kernel(w->type);
-    // Up to four activation rows per weight-row pass where a kernel exists (bitwise the same results):
-    // dots[k] takes k rows, for k = 2…4 (a batch of 7 is 4 + 3, not 4 + 1 + 1 + 1).
-    ck_vec_dot_rows_fn dots[5] = {NULL, NULL, NULL, NULL, NULL};
-    if (job->vtype != CK_F32)
-        for (int k = 2; k <= 4; k++) dots[k] = ck_vec_dot_rows_kernel(w->type, k);
+    const ck_vec_dot_fn dot = pr->dot;
+    const ck_vec_dot_rows_fn *dots = pr->dots;
     if (exact)
         for (int64_t r = r0; r < r1; r++) dequantize_weight_row(w, r, deq + (r - r0) * cols);
     for (int64_t j0 = 0; j0 < job->n; j0 += ACT_TILE) {
@@ -187,9 +185,14 @@ void ck_matmul_many(ck_pool *pool, const ck_matrix *const ws[], int count, const
     matmul_job job = {.count = count, .x = x, .n = n, .cols = ws[0]->cols, .mode = mode, .qx = qbuf, .pool = pool};
     job.vtype = mode == CK_EXACT ? CK_F32 : ck_vec_dot_type(ws[0]->type);
     for (int m = 0; m < count; m++) {
-        job.p[m] = (product){.w = ws[m], .y = ys[m], .first_tile = job.tiles,
-                             .x8 = ck_dot_x8_best_kernel(ws[m]->type),  // resolved once per product, not per group
-                             .x16 = ck_dot_x16_kernel(ws[m]->type)};
+        // Kernels resolved once per product, not per tile or group.
+        product *pr = &job.p[m];
+        *pr = (product){.w = ws[m], .y = ys[m], .first_tile = job.tiles, .x8 = ck_dot_x8_best_kernel(ws[m]->type),
+                        .x16 = ck_dot_x16_kernel(ws[m]->type), .dot = ck_vec_dot_kernel(ws[m]->type)};
+        // Up to four activation rows per weight-row pass where a kernel exists (bitwise the same results):
+        // dots[k] takes k rows, for k = 2…4 (a batch of 7 is 4 + 3, not 4 + 1 + 1 + 1).
+        if (job.vtype != CK_F32)
+            for (int k = 2; k <= 4; k++) pr->dots[k] = ck_vec_dot_rows_kernel(ws[m]->type, k);
         job.tiles += (ws[m]->rows + ROW_TILE - 1) / ROW_TILE;
     }
     const int nth = ck_pool_size(pool);

@@ -201,17 +201,10 @@ extension InferenceContext {
         return out
     }
 
-    /// y (n, w.rows) = x (n, w.cols) · Wᵀ (+ bias per row).
-    private func matmul(_ w: WeightMatrix, _ x: UnsafePointer<Float>, _ n: Int, _ y: UnsafeMutablePointer<Float>,
-                        bias: UnsafePointer<Float>? = nil) {
+    /// y (n, w.rows) = x (n, w.cols) · Wᵀ. (Biased products share their input: see `matmuls`.)
+    private func matmul(_ w: WeightMatrix, _ x: UnsafePointer<Float>, _ n: Int, _ y: UnsafeMutablePointer<Float>) {
         var raw = w.raw
         ck_matmul(pool.raw, &raw, x, Int64(n), y, arithmetic.raw, buffers.qbuf)
-        if let bias {
-            for i in 0..<n {
-                let row = y + i * w.rows
-                for j in 0..<w.rows { row[j] += bias[j] }
-            }
-        }
     }
 
     /// y (n, w.rows) = x (n, cols) · Wᵀ (+ bias per row) for each product, all of the same input `x`,

@@ -95,7 +95,7 @@ public struct Distribution: Sendable, Equatable {
     /// residual has no mass and p itself is returned.
     public static func residual(_ p: Distribution, _ q: Distribution) -> Distribution {
         // One merge walk over the two ascending supports: the result comes out in id order, so it is
-        // built directly (sorting a full-vocabulary support cost ~10 ms a rejection).
+        // built directly, with no sort of a support that can be the whole vocabulary.
         var tokens: [TokenID] = [], weights: [Double] = []
         tokens.reserveCapacity(p.tokens.count)
         weights.reserveCapacity(p.tokens.count)
@@ -157,7 +157,8 @@ extension Distribution {
 
     /// Total variation ½ Σ |p − q|; 1 − TV = Σ min(p, q) is the chance a sampled draft is accepted.
     public static func totalVariation(_ p: Distribution, _ q: Distribution) -> Double {
-        // A merge walk over the ascending supports (a binary search per token was ~3 ms a node).
+        // A merge walk over the ascending supports. A binary search per token of p was 5% of all
+        // samples (perf) of a chain at T=0.7, about 50 ms a cycle over the full vocabulary.
         var overlap = 0.0
         var j = 0
         for i in 0..<p.tokens.count {
