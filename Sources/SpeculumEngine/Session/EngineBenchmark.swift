@@ -77,8 +77,9 @@ public enum EngineBenchmark {
         m.decodeTokensPerSecond = Double(decodeTokens) / decode
         m.bytesPerToken = loaded.model.bytesPerToken
         m.decodeWeightGBPerSecond = Double(m.bytesPerToken) * m.decodeTokensPerSecond / 1e9
-        // Verify cost: best of 3 per size, after the prefix (the measurement `speculum tune` uses).
-        let best = try SpeedTuner.forwardSeconds(ctx, rows: verifySizes, prefix: ids(verifyPrefix), filler: ids(64, from: 1000))
+        // Verify cost: best of 5 per size, round-robin over the sizes, after the prefix (the measurement
+        // `speculum tune` uses, with 3).
+        let best = try SpeedTuner.forwardSeconds(ctx, rows: verifySizes, prefix: ids(verifyPrefix), filler: ids(64, from: 1000), repeats: 5)
         let seconds = Dictionary(uniqueKeysWithValues: zip(verifySizes, best))
         let one = seconds[1] ?? seconds.values.min()!
         m.verifySecondsForOne = one

@@ -11,17 +11,17 @@ public enum SpeedTuner {
         precondition(!filler.isEmpty)
         ctx.truncate(to: 0)
         try ctx.evaluate(prefix, logitsFor: [])
-        var out: [Double] = []
-        for n in rows {
-            var best = Double.infinity
-            for r in 0..<repeats {
+        // Round-robin over the sizes, so that a burst of noise from other machines on the host (seconds
+        // long here) hits every size alike instead of inflating one size's ratio to T(1).
+        var out = [Double](repeating: .infinity, count: rows.count)
+        for r in 0..<repeats {
+            for (i, n) in rows.enumerated() {
                 ctx.truncate(to: prefix.count)
                 let ids = (0..<n).map { filler[(r * 7 + $0) % filler.count] }
                 let start = DispatchTime.now().uptimeNanoseconds
                 try ctx.evaluate(ids, logitsFor: Array(0..<n))
-                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                out[i] = min(out[i], Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             }
-            out.append(best)
         }
         ctx.truncate(to: 0)
         return out
