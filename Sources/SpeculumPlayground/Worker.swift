@@ -20,7 +20,7 @@ public struct PlaygroundConfig: Sendable {
     public var exact: Bool
     /// Every cycle's trace is appended here as a JSON line.
     public var recordPath: String?
-    /// The draft's LM head over its first N ids only (nil: all; see `ModelPair.draftHeadRows`).
+    /// The draft's LM head over its first N ids and the ids in its context only (nil: all; see `ModelPair.draftHeadRows`).
     public var draftHeadRows: Int?
     /// Start chain and tree from what `speculum tune` chose for this pair and machine, when it has.
     public var useTuned = true

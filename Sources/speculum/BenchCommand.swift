@@ -31,10 +31,10 @@ struct EngineBenchCommand: ParsableCommand {
     @Option(help: "Also write every figure to this JSON file.")
     var json: String?
 
-    @Option(help: "Compute the LM head over the first N token ids only, as --draft-vocab does for a draft (0 = all).")
+    @Option(help: "Compute the LM head over the first N token ids and the ids in the context only, as --draft-vocab does for a draft (0 = all).")
     var headRows: Int = 0
 
-    @Option(help: "With two or more models, measure the last one as a draft: its LM head over its first N token ids, as generate's --draft-vocab (0 = all). Prints the draft step ÷ target step.")
+    @Option(help: "With two or more models, measure the last one as a draft: its LM head over its first N token ids and the ids in its context, as generate's --draft-vocab (0 = all). Prints the draft step ÷ target step.")
     var draftVocab: Int = 0
 
     @Option(help: ArgumentHelp("How the matrices are held: repacked (Q4_K, Q5_0, Q6_K and Q8_0 in groups of 8 rows), file (as stored), or both, measured in turn in each repeat.",

@@ -31,7 +31,7 @@ struct SamplingOptions: ParsableArguments {
     @Option(help: "How the draft model proposes: sample (verified with R1/R2) or argmax (verified with R3).")
     var draftMode: String = "sample"
 
-    @Option(help: "Compute the draft model's LM head over its first N token ids only (the most frequent BPE pieces; 0 = all). Its distribution is renormalised over them; verification stays exact.")
+    @Option(help: "Compute the draft model's LM head over its first N token ids (the most frequent BPE pieces) and the ids already in its context only (0 = all). Its distribution is renormalised over them; verification stays exact.")
     var draftVocab: Int = 0
 
     var target: SamplerSettings {

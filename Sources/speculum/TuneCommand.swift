@@ -25,7 +25,7 @@ struct TuneCommand: ParsableCommand {
     @Option(help: "The draft model.")
     var draft: String = ModelRegistry.defaultDraft
 
-    @Option(help: "Compute the draft's LM head over its first N token ids only (0 = all), as --draft-vocab does.")
+    @Option(help: "Compute the draft's LM head over its first N token ids and the ids in its context only (0 = all), as --draft-vocab does.")
     var draftVocab: Int = 0
 
     @Option(help: "Prompt file, JSON lines in the Spec-Bench style.")

@@ -30,8 +30,9 @@ import SpeculumEngine
     }()
 
     /// Counts of the first three emitted tokens over `runs` seeded generations.
-    static func counts(_ drafter: any Drafter, mode: DraftMode = .sample, draftHeadRows: Int? = nil) throws -> [Int] {
-        let decoder = try TinyPair.decoder(drafter, settings: settings, draftSettings: draftSettings, mode: mode, draftHeadRows: draftHeadRows)
+    static func counts(_ drafter: any Drafter, mode: DraftMode = .sample, draftHeadRows: Int? = nil, headIncludesContext: Bool = false) throws -> [Int] {
+        let decoder = try TinyPair.decoder(drafter, settings: settings, draftSettings: draftSettings, mode: mode, draftHeadRows: draftHeadRows,
+                                           headIncludesContext: headIncludesContext)
         var counts = [Int](repeating: 0, count: 512)
         for run in 0..<runs {
             try decoder.start(prompt: prompt, seed: UInt64(run) &* 0x9E37_79B9 &+ 7)
@@ -73,6 +74,16 @@ import SpeculumEngine
         let p = Self.pValue(try Self.counts(try TinyPair.drafter(strategy), draftHeadRows: 5))
         print("chi-square, first three tokens, \(strategy) with a 5-of-8 draft head: p = \(p)")
         #expect(p > 0.001, "strategy \(strategy), draft head 5 of 8: chi-square p = \(p)")
+    }
+
+    /// The draft's head over its first 3 ids and the ids in its context: q covers {0…3} after the
+    /// prompt [1, 2, 3] and grows as the output brings other ids in (and shrinks again for the next
+    /// run); whatever its support at each step, verification stays exact.
+    @Test(arguments: ["chain", "tree"])
+    func aDraftHeadOverLeadingAndContextIdsStaysLossless(strategy: String) throws {
+        let p = Self.pValue(try Self.counts(try TinyPair.drafter(strategy), draftHeadRows: 3, headIncludesContext: true))
+        print("chi-square, first three tokens, \(strategy) with a 3-of-8 draft head plus context ids: p = \(p)")
+        #expect(p > 0.001, "strategy \(strategy), draft head 3 of 8 plus context ids: chi-square p = \(p)")
     }
 
     @Test func aBrokenRuleIsCaught() throws {

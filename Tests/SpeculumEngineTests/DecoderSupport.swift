@@ -13,14 +13,16 @@ enum TinyPair {
     static func pool() -> ComputePool { ComputePool(threads: 1) }
 
     static func decoder(_ drafter: any Drafter, settings: SamplerSettings, draftSettings: SamplerSettings? = nil,
-                        mode: DraftMode = .sample, endOfGeneration: Set<TokenID> = [], draftHeadRows: Int? = nil) throws -> SpeculativeDecoder {
+                        mode: DraftMode = .sample, endOfGeneration: Set<TokenID> = [], draftHeadRows: Int? = nil,
+                        headIncludesContext: Bool = false) throws -> SpeculativeDecoder {
         let pool = pool()
         let draftContext = InferenceContext(model: draft, capacity: 256, maxBatch: 96, pool: pool)
         draftContext.headRows = draftHeadRows
+        draftContext.headIncludesContext = headIncludesContext
         let d = try SpeculativeDecoder(target: InferenceContext(model: target, capacity: 256, maxBatch: 96, pool: pool),
                                        draft: draftContext, targetSettings: settings, draftSettings: draftSettings, draftMode: mode,
                                        drafter: drafter, endOfGeneration: endOfGeneration)
-        if let h = draftHeadRows { d.environment.proposalLimit = h }
+        if let h = draftHeadRows, !headIncludesContext { d.environment.proposalLimit = h }
         return d
     }
 

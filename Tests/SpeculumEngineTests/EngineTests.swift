@@ -123,6 +123,38 @@ func bitwiseEqual(_ a: [Float], _ b: [Float]) -> Bool {
         #expect(sub.headRows == model.config.vocabulary, "clamped to the vocabulary")
     }
 
+    /// With the context's ids: the first 100 rows, plus the rows of the ids ≥ 100 in the cache, each
+    /// bitwise the full head's; the rest masked. A truncation takes out the ids that leave the cache.
+    @Test func aSubsetHeadAlsoComputesTheContextsIdsUntilTheyLeave() throws {
+        let model = try TinyModel.model(seed: 9)
+        let full = InferenceContext(model: model, capacity: 64, maxBatch: 16)
+        let sub = InferenceContext(model: model, capacity: 64, maxBatch: 16)
+        sub.headRows = 100
+        sub.headIncludesContext = true
+        func expectRows(_ tokens: [TokenID], context: [TokenID], _ label: String) throws {
+            full.truncate(to: 0)
+            try full.evaluate(context, logitsFor: [])
+            try full.evaluate(tokens, logitsFor: Array(tokens.indices))
+            try sub.evaluate(tokens, logitsFor: Array(tokens.indices))
+            let inContext = Set((context + tokens).filter { $0 >= 100 })
+            for k in tokens.indices {
+                let a = full.logitsArray(k), b = sub.logitsArray(k)
+                for id in 0..<a.count {
+                    if id < 100 || inContext.contains(id) {
+                        #expect(a[id].bitPattern == b[id].bitPattern, "\(label), row \(k), id \(id): the full head's logit")
+                    } else {
+                        #expect(b[id] == -.infinity, "\(label), row \(k), id \(id): masked")
+                    }
+                }
+            }
+        }
+        try expectRows(prefix, context: [], "the prefix")   // 101, 108, 111, 114, 119 enter
+        sub.truncate(to: 5)                                    // [72, 101, 108, 108, 111]: 114 and 119 leave
+        try expectRows([33, 256], context: Array(prefix.prefix(5)), "after a truncation")
+        sub.truncate(to: 0)
+        try expectRows([1, 2], context: [], "after emptying")  // nothing past the first 100
+    }
+
     @Test func truncateAndCompactBehaveAsIfOnlyKeptTokensWereEvaluated() throws {
         let model = try TinyModel.model(seed: 4)
         let reference = InferenceContext(model: model, capacity: 128)

@@ -36,4 +36,26 @@ import SpeculumEngine
             }
         }
     }
+
+    /// The 0.5B draft's head over its first 16,384 ids and its context's ids (its untied Q8_0 head,
+    /// repacked, beside rows gathered from the file): each computed logit is bitwise the full head's.
+    @Test func theDraftsSubsetHeadGivesTheFullHeadsLogits() throws {
+        guard let draftPath = TestSupport.realModel(ModelRegistry.defaultDraft) else { return }
+        let draft = try LoadedModel(draftPath)
+        let prompt = draft.tokenizer.encode(Self.prompts[5] + " Le temps est magnifique aujourd'hui", parseSpecial: true)
+        let full = InferenceContext(model: draft.model, capacity: 256), sub = InferenceContext(model: draft.model, capacity: 256)
+        sub.headRows = 16_384
+        sub.headIncludesContext = true
+        try full.evaluate(prompt, logitsFor: [prompt.count - 2, prompt.count - 1])
+        try sub.evaluate(prompt, logitsFor: [prompt.count - 2, prompt.count - 1])
+        let beyond = Set(prompt.filter { $0 >= 16_384 })
+        #expect(!beyond.isEmpty, "the prompt has ids past the first 16,384")
+        for k in 0..<2 {
+            let a = full.logitsArray(k), b = sub.logitsArray(k)
+            let computed = b.indices.filter { b[$0] != -.infinity }
+            #expect(Set(computed) == Set(0..<16_384).union(beyond), "row \(k): exactly the first ids and the context's")
+            let bad = computed.filter { a[$0].bitPattern != b[$0].bitPattern }
+            #expect(bad.isEmpty, "row \(k): the full head's logits; differ at \(bad.prefix(5).map { ($0, a[$0], b[$0]) }) of \(bad.count)")
+        }
+    }
 }

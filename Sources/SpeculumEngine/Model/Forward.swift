@@ -57,6 +57,12 @@ extension InferenceContext {
             treeParents += parents
             treeDepths += depthScratch
         }
+        if headIncludesContext, let h = headRows, h < c.vocabulary {
+            if contextHead == nil { contextHead = ContextHeadRows(model: model, first: h) }
+            // A tree's rows all count from the batch's first slot: its drafted ids are already in a
+            // draft's subset, and the path it keeps stays inside the cache.
+            contextHead!.add(tokens, at: cache.length, tree: parents != nil)
+        }
         let base = cache.length
         var nextSlot = 0
         var start = 0
@@ -184,6 +190,15 @@ extension InferenceContext {
         for k in stride(from: n - 1, through: 0, by: -1) {
             if k > 0 { (logits + k * v).update(from: logits + k * h, count: h) }
             (logits + k * v + h).update(repeating: -.infinity, count: v - h)
+        }
+        // Then the context's ids past the first h: their own rows, one product, spread to their places.
+        guard headIncludesContext, let extra = contextHead, !extra.ids.isEmpty else { return }
+        extra.reserveScratch(rows: n)
+        var rows = extra.matrix(pool: pool)
+        let e = Int(rows.rows)  // padded to whole tiles; the padding rows' logits are dropped
+        ck_matmul(pool.raw, &rows, x, Int64(n), extra.scratch, arithmetic.raw, buffers.qbuf)
+        for k in 0..<n {
+            for (i, id) in extra.ids.enumerated() { logits[k * v + id] = extra.scratch[k * e + i] }
         }
     }
 

@@ -41,8 +41,17 @@ public final class InferenceContext {
     /// the other logits are −∞. In a byte-level BPE vocabulary the first ids are the earliest merges,
     /// the most frequent pieces, and the head is a large share of a small model's bytes per step.
     public var headRows: Int? {
-        didSet { if let h = headRows { headRows = max(1, min(h, model.config.vocabulary)) } }
+        didSet {
+            if let h = headRows { headRows = max(1, min(h, model.config.vocabulary)) }
+            if headRows != oldValue { contextHead = nil }  // gathered for the old first rows
+        }
     }
+    /// With `headRows`: also compute the rows of every id past them that is in the cache (the prompt
+    /// and the text so far; see `ContextHeadRows`). A draft's q is then renormalised over both.
+    public var headIncludesContext = false {
+        didSet { if !headIncludesContext { contextHead = nil } }
+    }
+    var contextHead: ContextHeadRows?
     public let pool: ComputePool
     let cache: KVCache
     let buffers: ForwardBuffers
@@ -86,6 +95,7 @@ public final class InferenceContext {
     /// Forgets everything after the first `n` tokens.
     public func truncate(to n: Int) {
         cache.length = max(0, min(n, cache.length))
+        contextHead?.truncate(to: cache.length)
         lastBatchSize = 0  // the last batch is no longer what keepRows would compact
         treeParents.removeAll(keepingCapacity: true)  // nor is there a tree to extend
         treeDepths.removeAll(keepingCapacity: true)

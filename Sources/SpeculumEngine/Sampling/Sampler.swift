@@ -118,7 +118,7 @@ public struct Sampler: Sendable {
         // Softmax in double after subtracting the max: exp never overflows and the tail is not lost.
         var weights = [Double](repeating: 0, count: logits.count)
         var sum = 0.0
-        for i in 0..<logits.count {
+        for i in 0..<logits.count where logits[i] != -.infinity {  // a subset head's masked ids: weight 0
             let e = exp(Double(logits[i] - maxLogit) / t)
             weights[i] = e
             sum += e

@@ -58,6 +58,7 @@ public enum EngineBenchmark {
         let ctx = InferenceContext(model: loaded.model, capacity: max(maxPrompt, verifyPrefix + 64, 64 + decodeTokens) + 8,
                                    maxBatch: max(maxPrompt, 32), arithmetic: arithmetic, pool: pool)
         ctx.headRows = headRows
+        ctx.headIncludesContext = headRows != nil  // as a draft's subset head: the context's ids too
         var m = EngineMeasurement(model: loaded.path, threads: pool.threads,
                                   arithmetic: arithmetic == .exact ? "exact" : "q8-activations")
         for n in promptLengths {

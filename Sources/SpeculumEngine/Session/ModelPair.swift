@@ -20,8 +20,9 @@ public final class ModelPair {
     public let draftName: String
     /// Draft proposals are limited to ids below this (see `checkVocabularies`).
     public private(set) var proposalLimit = Int.max
-    /// The draft's LM head covers only the first N ids (nil: all). Its q is then renormalised over
-    /// them, which R1/R2/R3 take as they are: verification stays exact.
+    /// The draft's LM head covers only the first N ids and the ids in its context (nil: all; see
+    /// `ContextHeadRows`). Its q is then renormalised over them, which R1/R2/R3 take as they are:
+    /// verification stays exact.
     public var draftHeadRows: Int? {
         didSet { draftContext?.headRows = draftHeadRows }
     }
@@ -45,6 +46,7 @@ public final class ModelPair {
         draftContext = InferenceContext(model: d.model, capacity: targetContext.capacity + 128,
                                         arithmetic: targetContext.arithmetic, pool: targetContext.pool)
         draftContext?.headRows = draftHeadRows
+        draftContext?.headIncludesContext = true
     }
 
     /// A decoder over this pair (loading the draft if `drafter` needs it).
@@ -56,7 +58,7 @@ public final class ModelPair {
         let d = try SpeculativeDecoder(target: targetContext, draft: draftContext, targetSettings: settings,
                                        draftSettings: draftSettings, draftMode: draftMode,
                                        drafter: drafter, endOfGeneration: endOfGeneration ?? target.tokenizer.vocabulary.endOfGeneration)
-        d.environment.proposalLimit = min(proposalLimit, draftHeadRows ?? Int.max)
+        d.environment.proposalLimit = proposalLimit
         return d
     }
 
