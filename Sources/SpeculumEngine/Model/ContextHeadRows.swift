@@ -28,6 +28,8 @@ final class ContextHeadRows {
     private var built: ck_matrix?
     private var dirty = true
 
+    /// Starts empty: ids already in the cache when a context turns this on (or changes `headRows`)
+    /// join only when evaluated again; `ModelPair` turns it on before the draft's first evaluation.
     init(model: TransformerModel, first: Int) {
         let tensor = model.file.tensor(named: model.output.name)!
         self.first = first
@@ -92,7 +94,7 @@ final class ContextHeadRows {
 
     /// Room for `n` rows of logits in `scratch`: (n, padded row count).
     func reserveScratch(rows n: Int) {
-        let need = n * (ids.count + 15) / 16 * 16
+        let need = n * ((ids.count + 15) / 16 * 16)
         guard need > scratchCapacity else { return }
         scratch.deallocate()
         scratchCapacity = max(need, 2 * scratchCapacity)
