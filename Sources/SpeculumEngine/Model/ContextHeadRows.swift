@@ -64,8 +64,7 @@ final class ContextHeadRows {
         guard entered.count != before else { return }
         let kept = ids.filter { entered[$0] != nil }
         ids.removeAll(keepingCapacity: true)
-        for t in kept { append(t) }
-        dirty = true
+        for t in kept { append(t) }  // marks the copy dirty
     }
 
     /// The rows as a matrix for ck_matmul: (ids.count rounded up to 16, cols), the last row repeated
@@ -74,7 +73,7 @@ final class ContextHeadRows {
     /// full head's (on the 0.5B's Q8_0 head, 5 of a prompt's ids differed by ~1e-7 relative).
     func matrix(pool: ComputePool) -> ck_matrix {
         let padded = (ids.count + 15) / 16 * 16
-        if let built, built.rows == Int64(padded), !dirty { return built }
+        if let built, !dirty { return built }
         reserve(padded)
         for i in ids.count..<padded { (storage + i * rowBytes).copyMemory(from: storage + (ids.count - 1) * rowBytes, byteCount: rowBytes) }
         var file = ck_matrix(type: type, data: storage, rows: Int64(padded), cols: Int64(cols), row_bytes: rowBytes)
