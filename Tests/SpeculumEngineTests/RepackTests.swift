@@ -239,7 +239,9 @@ import SpeculumEngine
     }
 
     /// The 16-row kernel (two neighbouring groups on 512-bit registers, where the CPU has AVX-512 with
-    /// VNNI) gives, for 1–8 activation rows, each of its 16 rows bitwise what the reference gives.
+    /// VNNI) gives, for 1–8 activation rows, each of its 16 rows bitwise what the reference gives. The
+    /// extreme case alternates activations of all +127 and all −127: the kernels apply sub-block scales
+    /// with 16-bit multiply-adds, whose argument rests on the partial sums' bounds on both sides.
     @Test(arguments: types, [false, true])
     func sixteenRowKernelEqualsTheReferenceBitwise(_ type: Int32, extreme: Bool) throws {
         let repacked = ck_repacked_type(type)
@@ -251,7 +253,7 @@ import SpeculumEngine
         for n in [256, 1536, 8960] {
             let m = Repacked(type: type, rows: 16, cols: n, rng: &rng, extreme: extreme)
             for count in 1...8 {
-                let xs = Self.activations(count, n, type: type, rng: &rng, constant: extreme ? 1 : nil)
+                let xs = Self.activations(count, n, type: type, rng: &rng, constant: extreme ? (count % 2 == 0 ? -1 : 1) : nil)
                 let pointers: [UnsafeRawPointer?] = xs.map { x in x.withUnsafeBytes { UnsafeRawPointer($0.baseAddress!) } }
                 var out = [Float](repeating: .nan, count: 16 * count)
                 withExtendedLifetime(xs) { kernel(Int64(n), m.group(0), 8 * m.matrix.row_bytes, pointers, Int32(count), &out) }

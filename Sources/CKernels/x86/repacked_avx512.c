@@ -2,8 +2,11 @@
 // time, group A's 32 bytes of a quad in the low half of a register and group B's in the high half, so
 // each vpdpbusd multiplies 16 rows by 4 activation values. The layout is the 8-row one of ck_blocks.h
 // (no second repacking); up to 8 activation rows share each unpacked weight register, which fits the
-// 32 registers (3 accumulators a row). Every lane runs ck_dot_x8_ref's operations in its order:
-// bitwise equal to the reference, like the 256-bit kernels.
+// 32 registers (3 accumulators a row). Every lane computes ck_dot_x8_ref's exact integer sums (in
+// another order, which integers allow) and then its float operations in its order: bitwise equal to
+// the reference, like the 256-bit kernels. On this core every 512-bit µop but loads issues on one of
+// two ports, vpdpbusd included (measured: 16 independent vpdpbusd + 4 of any other op take 10 cycles
+// where 16 alone take 8; vpmulld counts twice), so what is not a vpdpbusd is overhead to cut.
 #if defined(__x86_64__)
 #include <immintrin.h>
 #include <string.h>
@@ -76,8 +79,11 @@ __attribute__((always_inline)) AVX512 static inline void dot_q4_Kx16_rows(int64_
                     s_hi[r] = DP(s_hi[r], hi, bc4_512(a + 16));
                 }
             }
+            // s_lo and s_hi each sum 16 products of a 4-bit weight and an 8-bit activation: |s| ≤ 16·15·128
+            // < 2^15, so a lane's low 16 bits are s itself and one vpdpwssd against the scale (high half
+            // 0) adds sc·s. Two of them cost 2 µops where an add, a vpmulld and an add cost 4.
             const __m512i sc = pair_u8(A->scales[j], B->scales[j]);
-            for (int r = 0; r < R; r++) sumi[r] = _mm512_add_epi32(sumi[r], _mm512_mullo_epi32(_mm512_add_epi32(s_lo[r], s_hi[r]), sc));
+            for (int r = 0; r < R; r++) sumi[r] = _mm512_dpwssd_epi32(_mm512_dpwssd_epi32(sumi[r], s_lo[r], sc), s_hi[r], sc);
         }
         // Mins of sub-blocks 2p and 2p + 1 in one lane's two halves, against the two activation sums.
         __m512i mins[4];
@@ -89,7 +95,7 @@ __attribute__((always_inline)) AVX512 static inline void dot_q4_Kx16_rows(int64_
             __m512i summ = _mm512_setzero_si512();
             for (int p = 0; p < 4; p++) {
                 const uint16_t s0 = (uint16_t)(bs[4 * p] + bs[4 * p + 1]), s1 = (uint16_t)(bs[4 * p + 2] + bs[4 * p + 3]);
-                summ = _mm512_add_epi32(summ, _mm512_madd_epi16(mins[p], _mm512_set1_epi32((int)((uint32_t)s0 | ((uint32_t)s1 << 16)))));
+                summ = _mm512_dpwssd_epi32(summ, mins[p], _mm512_set1_epi32((int)((uint32_t)s0 | ((uint32_t)s1 << 16))));
             }
             const __m512 dy = _mm512_set1_ps(y[r][i].d);
             acc[r] = _mm512_fmadd_ps(_mm512_mul_ps(dw, dy), _mm512_cvtepi32_ps(sumi[r]), acc[r]);
@@ -147,11 +153,7 @@ __attribute__((always_inline)) AVX512 static inline void dot_q6_Kx16_rows(int64_
         for (int p = 0; p < 8; p++) {  // Σ_s sc_s·bsum_s, sub-blocks 2p and 2p + 1 in a lane's two halves
             const __m512i s0 = pair_i8(A->scales[2 * p], B->scales[2 * p]), s1 = pair_i8(A->scales[2 * p + 1], B->scales[2 * p + 1]);
             const __m512i sc = _mm512_or_si512(_mm512_and_si512(s0, low16), _mm512_slli_epi32(s1, 16));
-            for (int r = 0; r < R; r++) {
-                const int16_t *bs = y[r][i].bsums + 2 * p;
-                const uint32_t pair = (uint16_t)bs[0] | (uint32_t)(uint16_t)bs[1] << 16;
-                sumi[r] = _mm512_add_epi32(sumi[r], _mm512_madd_epi16(sc, _mm512_set1_epi32((int)pair)));
-            }
+            for (int r = 0; r < R; r++) sumi[r] = _mm512_dpwssd_epi32(sumi[r], sc, bc4_512((const int8_t *)(y[r][i].bsums + 2 * p)));
         }
         for (int r = 0; r < R; r++) sumi[r] = _mm512_slli_epi32(_mm512_sub_epi32(_mm512_setzero_si512(), sumi[r]), 5);
         for (int c = 0; c < 8; c++) {
@@ -170,6 +172,10 @@ __attribute__((always_inline)) AVX512 static inline void dot_q6_Kx16_rows(int64_
                     s_hi[r] = DP(s_hi[r], hi, bc4_512(a + 16));
                 }
             }
+            // vpmulld here, not the 16-bit multiply-add of Q4_K: |s| ≤ 16·63·128 does not fit 16 bits. (A
+            // byte shuffle can split s into two 16-bit halves for vpdpwssd, 2 µops against 3, but the
+            // shuffle's control and the doubled scales pushed the 8-row loop past the 32 registers:
+            // 8% slower.)
             const __m512i sc_lo = pair_i8(A->scales[2 * c], B->scales[2 * c]), sc_hi = pair_i8(A->scales[2 * c + 1], B->scales[2 * c + 1]);
             for (int r = 0; r < R; r++)
                 sumi[r] = _mm512_add_epi32(sumi[r], _mm512_add_epi32(_mm512_mullo_epi32(s_lo[r], sc_lo), _mm512_mullo_epi32(s_hi[r], sc_hi)));
