@@ -203,6 +203,21 @@ void ck_dequantize_row(int type, const void *src, float *dst, int64_t n) {
     ck_dequantize_row_ref(type, src, dst, n);
 }
 
+void ck_swiglu(const float *g, const float *u, float *y, int64_t n) {
+#if defined(__x86_64__)
+    if (use_avx2()) return ck_swiglu_avx2(g, u, y, n);
+#endif
+    ck_swiglu_ref(g, u, y, n);
+}
+
+void ck_quantize_row(int type, const float *x, void *y, int64_t n) {
+#if defined(__x86_64__)
+    if (use_avx2() && type == CK_Q8_0) return ck_quantize_row_q8_0_avx2(x, y, n);
+    if (use_avx2() && type == CK_Q8_K) return ck_quantize_row_q8_K_avx2(x, y, n);
+#endif
+    ck_quantize_row_ref(type, x, y, n);
+}
+
 void ck_weighted_sum(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out) {
 #if defined(__x86_64__)
     if (use_avx2() && hd % 8 == 0) return ck_weighted_sum_avx2(n_kv, visible, p, v, stride, hd, out);

@@ -283,10 +283,6 @@ void ck_rope_apply(float *x, int n_heads, int head_dim, int n_rot, const float *
     }
 }
 
-void ck_swiglu(const float *g, const float *u, float *y, int64_t n) {
-    for (int64_t i = 0; i < n; i++) y[i] = g[i] / (1.0f + expf(-g[i])) * u[i];
-}
-
 void ck_geglu(const float *g, const float *u, float *y, int64_t n) {
     const float sqrt_2_over_pi = 0.79788456080286535588f;
     for (int64_t i = 0; i < n; i++) {

@@ -240,4 +240,54 @@ func quantizeActivations(_ x: [Float], type: Int32) -> [UInt8] {
         let k = dequantize(Int32(CK_Q8_K), quantizeActivations(y, type: Int32(CK_Q8_K)), 256)
         #expect(abs(k[0] - 2.54) < 1e-6 && k[1] == 0 && abs(k[2] - 0.04) < 1e-6)
     }
+
+    /// The exponential SwiGLU uses is within 2 ulp of libm's expf over its whole range, and the SIMD
+    /// SwiGLU gives bitwise what the reference gives: random gates, gates past both ends of the clamp,
+    /// zeros of both signs, and lengths that leave a tail to the reference.
+    @Test func swigluEqualsTheReferenceBitwiseAndExpIsWithinTwoUlp() {
+        var x: Float = -87
+        var worst: Float = 0
+        while x <= 88 {
+            let a = ck_exp_ref(x), b = expf(x)
+            worst = max(worst, abs(a - b) / (b.nextUp - b))
+            x += 0.0007 + abs(x) * 1e-4
+        }
+        #expect(worst <= 2, "worst error \(worst) ulp")
+        #expect(ck_exp_ref(0) == 1 && ck_exp_ref(-200) > 0 && ck_exp_ref(200).isFinite)
+        var rng = SplitMix64(seed: 11)
+        for n in [1, 7, 8, 4864, 8963] {
+            var g = (0..<n).map { _ in Float.random(in: -15...15, using: &rng) }
+            let u = (0..<n).map { _ in Float.random(in: -2...2, using: &rng) }
+            for (i, v) in [-120, 120, 0, -0.0, -88.5, 87.5, 1e-30].enumerated() where i < n { g[i] = Float(v) }
+            var fast = [Float](repeating: .nan, count: n), reference = fast
+            ck_swiglu(g, u, &fast, Int64(n))
+            ck_swiglu_ref(g, u, &reference, Int64(n))
+            #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern), "n \(n)")
+            for i in 0..<n {
+                let exact = Double(g[i]) / (1 + exp(-Double(g[i]))) * Double(u[i])
+                #expect(abs(Double(reference[i]) - exact) <= 1e-6 * abs(exact) + 1e-30, "g \(g[i]) u \(u[i]): \(reference[i]) vs \(exact)")
+            }
+        }
+    }
+
+    /// The SIMD activation quantizers write bitwise the reference's bytes: random rows at two scales,
+    /// rows full of exact halves (the rounding ties of both rules), an all-zero block, and two elements
+    /// of equal magnitude and opposite sign (Q8_K takes the first as its scale's sign).
+    @Test func activationQuantizersEqualTheReferenceBitwise() {
+        var rng = SplitMix64(seed: 12)
+        let n = 8960
+        for round in 0..<24 {
+            var x = (0..<n).map { _ in Float.random(in: -4...4, using: &rng) * (round % 5 == 0 ? 1e-3 : 1) }
+            if round % 3 == 0 { for i in Swift.stride(from: 0, to: n, by: 5) { x[i] = Float(Int.random(in: -60...60, using: &rng)) * 0.5 } }
+            if round % 4 == 0 { for i in 256..<512 { x[i] = 0 } }
+            if round % 2 == 0 { x[700] = 9; x[701] = -9 }
+            for type in [Int32(CK_Q8_0), Int32(CK_Q8_K)] {
+                let size = ck_row_size(type, Int64(n))
+                var fast = [UInt8](repeating: 0xAA, count: size), reference = [UInt8](repeating: 0x55, count: size)
+                ck_quantize_row(type, x, &fast, Int64(n))
+                ck_quantize_row_ref(type, x, &reference, Int64(n))
+                #expect(fast == reference, "type \(type) round \(round)")
+            }
+        }
+    }
 }

@@ -27,12 +27,13 @@ int ck_vec_dot_type(int weight_type);
 void ck_dequantize_row_ref(int type, const void *src, float *dst, int64_t n);
 void ck_dequantize_row(int type, const void *src, float *dst, int64_t n);
 
-// ---- activation quantization (one scalar definition, shared by every path) -------------------------
+// ---- activation quantization (one scalar definition; the SIMD versions give its bytes exactly) ------
 // Q8_0 (per 32): d = max|x|/127 stored as fp16; q = roundf(x / d) with the unrounded f32 d.
-void ck_quantize_row_q8_0(const float *x, void *y, int64_t n);
+void ck_quantize_row_q8_0_ref(const float *x, void *y, int64_t n);
 // Q8_K (per 256): scale from the element of largest magnitude, q = min(127, round-half-even(-127/max·x)).
-void ck_quantize_row_q8_K(const float *x, void *y, int64_t n);
-// Quantizes x to `type` (CK_Q8_0 or CK_Q8_K); CK_F32 copies.
+void ck_quantize_row_q8_K_ref(const float *x, void *y, int64_t n);
+// Quantizes x to `type` (CK_Q8_0 or CK_Q8_K); CK_F32 copies. The reference, and the fastest this CPU has.
+void ck_quantize_row_ref(int type, const float *x, void *y, int64_t n);
 void ck_quantize_row(int type, const float *x, void *y, int64_t n);
 
 // ---- dot products --------------------------------------------------------------------------------
@@ -153,7 +154,12 @@ void ck_rmsnorm(const float *x, const float *w, float *y, int64_t n, float eps);
 void ck_rope_angles(int64_t pos, int n_rot, float base, const float *freq_factors, float *cs);
 // Rotates each of n_heads heads (head_dim floats) of x in place. neox: pairs (i, i + n_rot/2); else (2i, 2i+1).
 void ck_rope_apply(float *x, int n_heads, int head_dim, int n_rot, const float *cs, int neox);
-// y = silu(g) · u
+// e^x by a polynomial that SIMD repeats bitwise (ref/activations.c): within 2 ulp of expf on [−87, 88],
+// x clamped to that range.
+float ck_exp_ref(float x);
+// y = silu(g) · u = g / (1 + e^−g) · u with ck_exp_ref's exponential. The reference, and the fastest
+// this CPU has (bitwise the same). In place (y = g) allowed.
+void ck_swiglu_ref(const float *g, const float *u, float *y, int64_t n);
 void ck_swiglu(const float *g, const float *u, float *y, int64_t n);
 // y = gelu_tanh(g) · u
 void ck_geglu(const float *g, const float *u, float *y, int64_t n);

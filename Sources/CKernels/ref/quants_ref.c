@@ -177,7 +177,7 @@ void ck_dequantize_row_ref(int type, const void *src, float *dst, int64_t n) {
 }
 
 // ---- activation quantization ---------------------------------------------------------------------
-void ck_quantize_row_q8_0(const float *x, void *vy, int64_t n) {
+void ck_quantize_row_q8_0_ref(const float *x, void *vy, int64_t n) {
     ck_block_q8_0 *y = vy;
     for (int64_t i = 0; i < n / CK_QK; i++, x += CK_QK) {
         float amax = 0.0f;
@@ -188,7 +188,7 @@ void ck_quantize_row_q8_0(const float *x, void *vy, int64_t n) {
     }
 }
 
-void ck_quantize_row_q8_K(const float *x, void *vy, int64_t n) {
+void ck_quantize_row_q8_K_ref(const float *x, void *vy, int64_t n) {
     ck_block_q8_K *y = vy;
     for (int64_t i = 0; i < n / CK_QK_K; i++, x += CK_QK_K) {
         float max = 0.0f, amax = 0.0f;  // the element of largest magnitude, with its sign
@@ -215,10 +215,10 @@ void ck_quantize_row_q8_K(const float *x, void *vy, int64_t n) {
     }
 }
 
-void ck_quantize_row(int type, const float *x, void *y, int64_t n) {
+void ck_quantize_row_ref(int type, const float *x, void *y, int64_t n) {
     switch (type) {
-    case CK_Q8_0: ck_quantize_row_q8_0(x, y, n); break;
-    case CK_Q8_K: ck_quantize_row_q8_K(x, y, n); break;
+    case CK_Q8_0: ck_quantize_row_q8_0_ref(x, y, n); break;
+    case CK_Q8_K: ck_quantize_row_q8_K_ref(x, y, n); break;
     default: memcpy(y, x, (size_t)n * 4);
     }
 }

@@ -27,6 +27,10 @@ void ck_dot_q4_Kx16_avx512(int64_t n, const void *w, size_t stride, const void *
 void ck_dot_q5_0x16_avx512(int64_t n, const void *w, size_t stride, const void *const y[], int rows, float out[]);
 void ck_dot_q6_Kx16_avx512(int64_t n, const void *w, size_t stride, const void *const y[], int rows, float out[]);
 void ck_dot_q8_0x16_avx512(int64_t n, const void *w, size_t stride, const void *const y[], int rows, float out[]);
+// Element-wise work between the products (x86/activations_avx2.c).
+void ck_swiglu_avx2(const float *g, const float *u, float *y, int64_t n);
+void ck_quantize_row_q8_0_avx2(const float *x, void *y, int64_t n);
+void ck_quantize_row_q8_K_avx2(const float *x, void *y, int64_t n);
 void ck_weighted_sum_avx2(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out);
 // R = 2, 3 or 4 activation rows against one weight row; out[r] is bitwise the one-row kernel's result for row r.
 #define CK_ROWS_DECL(name)                                                           \
