@@ -90,7 +90,7 @@ if "$bin" strategies --json >"$work/strategies.json" 2>"$work/err" && "$bin" str
 import json, sys
 s = json.load(open(sys.argv[1]))
 names = [e["name"] for e in s]
-assert names[0] == "ar" and "chain" in names and "cascade" in names and len(names) == 12, names
+assert names[0] == "ar" and "chain" in names and "cascade" in names and len(names) == 13, names
 assert [e["lossless"] for e in s if e["name"] == "cascade"] == [False]
 assert any(k["name"] == "k" for e in s if e["name"] == "chain" for k in e["knobs"])
 text = open(sys.argv[2]).read()

@@ -54,7 +54,7 @@ import SpeculumEngine
         #expect(abs(Self.exact.reduce(0, +) - 1) < 1e-4)
     }
 
-    @Test(arguments: ["chain", "tree", "dyspec", "rsd-c", "rsd-s", "lookup", "recycling", "aded", "self", "lookahead"])
+    @Test(arguments: ["chain", "tree", "dyspec", "rsd-c", "rsd-s", "lookup", "recycling", "aded", "self", "lookahead", "switch"])
     func firstThreeTokensFollowTheTarget(strategy: String) throws {
         let p = Self.pValue(try Self.counts(try TinyPair.drafter(strategy)))
         print("chi-square, first three tokens, \(strategy) (sampled drafts): p = \(p)")

@@ -31,6 +31,7 @@ enum TinyPair {
         switch name {
         case "self": return try StrategyCatalog.make("self", settings: ["layers": "1"], targetBlocks: 2)
         case "tree": return try StrategyCatalog.make("tree", settings: ["branching": "3x2x1"])
+        case "switch": return try StrategyCatalog.make("switch", settings: ["explore": "2"])  // switch often
         default: return try StrategyCatalog.make(name)
         }
     }

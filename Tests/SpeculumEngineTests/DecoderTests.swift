@@ -40,6 +40,23 @@ import SpeculumEngine
         #expect(throws: DecoderError.self) { try d.step(budget: 100_000) }
     }
 
+    /// The switch runs each strategy once, then the one with the better rate; one left alone for
+    /// `explore` cycles runs again. On a real decode both strategies run and get a rate.
+    @Test func theSwitchRunsTheFasterStrategyAndRevisitsTheOther() throws {
+        #expect(SwitchDrafter.choose(cycle: 0, lastRun: [-1, -1], rates: [nil, nil], explore: 4) == 0)
+        #expect(SwitchDrafter.choose(cycle: 1, lastRun: [0, -1], rates: [10, nil], explore: 4) == 1)
+        #expect(SwitchDrafter.choose(cycle: 2, lastRun: [0, 1], rates: [10, 30], explore: 4) == 1)
+        #expect(SwitchDrafter.choose(cycle: 3, lastRun: [0, 2], rates: [10, 30], explore: 4) == 1)
+        #expect(SwitchDrafter.choose(cycle: 4, lastRun: [0, 3], rates: [10, 30], explore: 4) == 0, "not run for 4 cycles")
+        #expect(SwitchDrafter.choose(cycle: 5, lastRun: [4, 3], rates: [40, 30], explore: 4) == 0)
+        let s = try #require(try StrategyCatalog.make("switch", settings: ["explore": "3"]) as? SwitchDrafter)
+        let decoder = try TinyPair.decoder(s, settings: SamplerSettings(temperature: 0.8, seed: 2))
+        try decoder.start(prompt: [1, 2, 3])
+        while decoder.output.count < 60 { _ = try decoder.step(budget: 60) }
+        #expect(s.rate(0) != nil && s.rate(1) != nil, "\(s.summary)")
+        #expect(s.summary.contains("chain") && s.summary.contains("aded"))
+    }
+
     /// ADED's table learns a bigram per new token; its bound keeps memory flat and the strongest entries.
     @Test func theADEDTableStaysWithinItsBound() throws {
         let aded = ADEDDrafter(maxBigrams: 1024)

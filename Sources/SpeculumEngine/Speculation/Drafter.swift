@@ -50,6 +50,8 @@ public struct CycleObservation {
     public let emitted: [TokenID]
     /// The target's raw logits at batch row r (0 = root, i + 1 = node i); valid only during `observe`.
     public let targetLogits: (Int) -> UnsafeBufferPointer<Float>
+    /// Nanoseconds the cycle spent drafting and verifying.
+    public var elapsedNs: UInt64 = 0
 }
 
 /// A strategy that proposes a draft tree each cycle.

@@ -145,7 +145,7 @@ public final class SpeculativeDecoder {
         phaseObserver?(.accepting)
         let emitted = result.acceptedPath.map { tree.nodes[$0].token } + [result.finalToken]
         drafter.observe(CycleObservation(tree: tree, result: result, emitted: emitted,
-                                         targetLogits: { ctx.logits($0) }), environment)
+                                         targetLogits: { ctx.logits($0) }, elapsedNs: t2 - t0), environment)
         let t3 = now()
 
         // Cut at an end-of-generation id, a stop string or the budget.

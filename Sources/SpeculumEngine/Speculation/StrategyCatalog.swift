@@ -33,6 +33,8 @@ public enum StrategyCatalog {
               knobs: [("window", "Jacobi window, 1–16"), ("n", "n-gram size, 2–6"), ("guesses", "n-grams verified, 0–16")]),
         Entry(name: "cascade", title: "token-level speculative cascade (LOSSY)", lossless: false, needsDraftModel: true,
               knobs: [("rule", "chow, diff, opt, always (lossless end) or never (draft only)"), ("alpha", "deferral threshold, −10–10"), ("k", "draft length, 1–32")]),
+        Entry(name: "switch", title: "chain or ADED, whichever is faster lately", lossless: true, needsDraftModel: true,
+              knobs: [("k", "chain's draft length, 1–32"), ("p_min", "chain's stop below this top-1 probability, 0–1"), ("explore", "cycles before the slower one runs again, 2–1000")]),
     ]
 
     public static var names: [String] { entries.map(\.name) }
@@ -92,6 +94,11 @@ public enum StrategyCatalog {
                 throw .invalidOption("cascade setting rule=\(ruleText) is unknown (allowed: \(CascadeDrafter.Rule.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             return CascadeDrafter(rule: rule, alpha: try float("alpha", 0.3, -10...10), k: try int("k", 4, 1...32))
+        case "switch":
+            // Only strategies whose `observe` reads nothing but the emitted tokens may share a switch:
+            // they observe cycles that another strategy proposed.
+            let chain = DraftChainDrafter(k: try int("k", 4, 1...32), pMin: try float("p_min", 0.4, 0...1))
+            return SwitchDrafter([chain, ADEDDrafter()], explore: try int("explore", 16, 2...1000))
         default: throw .invalidOption("unknown strategy '\(name)'")
         }
     }
