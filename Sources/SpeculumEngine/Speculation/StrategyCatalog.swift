@@ -34,7 +34,7 @@ public enum StrategyCatalog {
         Entry(name: "cascade", title: "token-level speculative cascade (LOSSY)", lossless: false, needsDraftModel: true,
               knobs: [("rule", "chow, diff, opt, always (lossless end) or never (draft only)"), ("alpha", "deferral threshold, −10–10"), ("k", "draft length, 1–32")]),
         Entry(name: "switch", title: "chain or ADED, whichever is faster lately", lossless: true, needsDraftModel: true,
-              knobs: [("k", "chain's draft length, 1–32"), ("p_min", "chain's stop below this top-1 probability, 0–1"), ("explore", "cycles before the slower one runs again, 2–1000")]),
+              knobs: [("k", "chain's draft length, 1–32"), ("p_min", "chain's stop below this top-1 probability, 0–1"), ("explore", "cycles before the slower one runs again, 2–1000"), ("bigrams", "ADED's most bigrams kept, 1024–4194304")]),
     ]
 
     public static var names: [String] { entries.map(\.name) }
@@ -98,7 +98,8 @@ public enum StrategyCatalog {
             // Only strategies whose `observe` reads nothing but the emitted tokens may share a switch:
             // they observe cycles that another strategy proposed.
             let chain = DraftChainDrafter(k: try int("k", 4, 1...32), pMin: try float("p_min", 0.4, 0...1))
-            return SwitchDrafter([chain, ADEDDrafter()], explore: try int("explore", 16, 2...1000))
+            let aded = ADEDDrafter(maxBigrams: try int("bigrams", 262_144, 1024...4_194_304))
+            return SwitchDrafter([chain, aded], explore: try int("explore", 16, 2...1000))
         default: throw .invalidOption("unknown strategy '\(name)'")
         }
     }
