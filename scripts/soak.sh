@@ -28,8 +28,8 @@ for s in $strategies; do
   [ "$s" = self ] && [ "$mode" = ci ] && set_args=(--set layers=1)   # the tiny model has 2 blocks
   # ADED learns a bigram per new token: a small bound makes the run reach it, so the check sees the
   # table stay bounded (the default, 262,144, is reached only after about that many tokens).
-  [ "$s" = aded ] && [ "$mode" = ci ] && set_args=(--set bigrams=2048)
-  [ "$s" = switch ] && [ "$mode" = ci ] && set_args=(--set bigrams=2048)   # its ADED's table, likewise
+  # switch holds an ADED table too.
+  { [ "$s" = aded ] || [ "$s" = switch ]; } && [ "$mode" = ci ] && set_args=(--set bigrams=2048)
   if ! "$bin" generate --model "$target" --draft "$draft" --strategy "$s" "${set_args[@]}" --prompt "the theory in the" \
         --max-tokens $tokens --runs $runs --ctx $ctx --ignore-eos --temperature 0.8 --seed 7 --json >"$work/$s.json" 2>"$work/$s.err"; then
     failed=$((failed + 1)); echo "FAIL $s: exit $?"; tail -3 "$work/$s.err"; continue

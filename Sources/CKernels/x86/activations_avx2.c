@@ -96,14 +96,7 @@ AVX2 void ck_quantize_row_q8_K_avx2(const float *x, void *vy, int64_t n) {
             for (int m = 0; m < 4; m++) q[m] = _mm256_min_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + k + 8 * m), s)), _mm256_set1_epi32(127));
             store_i8_32(y[i].qs + k, q[0], q[1], q[2], q[3]);
         }
-        for (int b = 0; b < CK_QK_K / 16; b++) {
-            const __m256i v = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(y[i].qs + 16 * b)));
-            const __m256i pairs = _mm256_madd_epi16(v, _mm256_set1_epi16(1));
-            __m128i h = _mm_add_epi32(_mm256_castsi256_si128(pairs), _mm256_extracti128_si256(pairs, 1));
-            h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0x4E));
-            h = _mm_add_epi32(h, _mm_shuffle_epi32(h, 0xB1));
-            y[i].bsums[b] = (int16_t)_mm_cvtsi128_si32(h);
-        }
+        for (int b = 0; b < CK_QK_K / 16; b += 2) sum_i8_16x2(y[i].qs + 16 * b, y[i].bsums + b);
         y[i].d = 1.0f / iscale;
     }
 }

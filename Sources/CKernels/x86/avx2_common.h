@@ -42,4 +42,13 @@ AVX2 static inline int32_t sum_i8_32(const int8_t *a) {
     return (int32_t)(_mm_cvtsi128_si64(t) + _mm_extract_epi64(t, 1)) - 32 * 128;
 }
 
+// The same sad, the two sums of 16: bytes 0–15 and 16–31 of a (Q8_K's bsums, two at a time).
+AVX2 static inline void sum_i8_16x2(const int8_t *a, int16_t out[2]) {
+    const __m256i v = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)a), _mm256_set1_epi8((char)0x80));
+    const __m256i s = _mm256_sad_epu8(v, _mm256_setzero_si256());  // 4 sums of 8, one per 64-bit lane
+    const __m128i lo = _mm256_castsi256_si128(s), hi = _mm256_extracti128_si256(s, 1);
+    out[0] = (int16_t)(_mm_cvtsi128_si64(lo) + _mm_extract_epi64(lo, 1) - 16 * 128);
+    out[1] = (int16_t)(_mm_cvtsi128_si64(hi) + _mm_extract_epi64(hi, 1) - 16 * 128);
+}
+
 #endif
