@@ -218,6 +218,24 @@ void ck_quantize_row(int type, const float *x, void *y, int64_t n) {
     ck_quantize_row_ref(type, x, y, n);
 }
 
+size_t ck_activation_row_size(int type, int64_t n) {
+    return ck_row_size(type, n) + (type == CK_Q8_K ? (size_t)(n / CK_QK_K) * sizeof(ck_q8_K_sums) : 0);
+}
+
+void ck_quantize_activation_row(int type, const float *x, void *y, int64_t n) {
+    ck_quantize_row(type, x, y, n);
+    if (type != CK_Q8_K) return;
+    const ck_block_q8_K *q = y;
+    ck_q8_K_sums *s = (ck_q8_K_sums *)((uint8_t *)y + ck_row_size(CK_Q8_K, n));
+    for (int64_t i = 0; i < n / CK_QK_K; i++) {
+        const int16_t *bs = q[i].bsums;
+        for (int p = 0; p < 4; p++) {
+            const uint16_t lo = (uint16_t)(bs[4 * p] + bs[4 * p + 1]), hi = (uint16_t)(bs[4 * p + 2] + bs[4 * p + 3]);
+            s[i].pairs[p] = (int32_t)((uint32_t)lo | (uint32_t)hi << 16);
+        }
+    }
+}
+
 void ck_weighted_sum(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out) {
 #if defined(__x86_64__)
     if (use_avx2() && hd % 8 == 0) return ck_weighted_sum_avx2(n_kv, visible, p, v, stride, hd, out);

@@ -44,7 +44,7 @@ typedef struct {
 static void quantize_task(void *p, int ith, int nth) {
     matmul_job *job = p;
     for (int64_t j = ith; j < job->n; j += nth)
-        ck_quantize_row(job->vtype, job->x + j * job->cols, (void *)(job->qx + j * job->qrow), job->cols);
+        ck_quantize_activation_row(job->vtype, job->x + j * job->cols, (void *)(job->qx + j * job->qrow), job->cols);
 }
 
 // Tiles are handed out per thread from the front of its own range, CLAIM at a time; an idle thread
@@ -172,7 +172,7 @@ static void matmul_task(void *p, int ith, int nth) {
 
 size_t ck_matmul_qbuf_size(const ck_matrix *w, int64_t n) {
     const int vt = ck_vec_dot_type(w->type);
-    return vt == CK_F32 ? 0 : ck_row_size(vt, w->cols) * (size_t)n;
+    return vt == CK_F32 ? 0 : ck_activation_row_size(vt, w->cols) * (size_t)n;
 }
 
 // Whether the products can share one job: the same inputs, quantized the same way.
@@ -210,7 +210,7 @@ void ck_matmul_many(ck_pool *pool, const ck_matrix *const ws[], int count, const
         job.range_end[i] = job.tiles * (i + 1) / nth;
     }
     if (job.vtype != CK_F32) {
-        job.qrow = ck_row_size(job.vtype, job.cols);
+        job.qrow = ck_activation_row_size(job.vtype, job.cols);
         if (n > 1) ck_pool_run(pool, quantize_task, &job);
         else quantize_task(&job, 0, 1);
     }

@@ -58,10 +58,11 @@ func dequantize(_ type: Int32, _ bytes: [UInt8], _ n: Int) -> [Float] {
     return out
 }
 
+/// An activation row as the matrix products consume it: the blocks, and for Q8_K the sums after them.
 func quantizeActivations(_ x: [Float], type: Int32) -> [UInt8] {
-    var q = [UInt8](repeating: 0, count: max(1, ck_row_size(type, Int64(x.count))))
+    var q = [UInt8](repeating: 0, count: max(1, ck_activation_row_size(type, Int64(x.count))))
     if type == Int32(CK_F32) { return x.withUnsafeBytes { Array($0) } }
-    ck_quantize_row(type, x, &q, Int64(x.count))
+    ck_quantize_activation_row(type, x, &q, Int64(x.count))
     return q
 }
 

@@ -35,6 +35,10 @@ void ck_quantize_row_q8_K_ref(const float *x, void *y, int64_t n);
 // Quantizes x to `type` (CK_Q8_0 or CK_Q8_K); CK_F32 copies. The reference, and the fastest this CPU has.
 void ck_quantize_row_ref(int type, const float *x, void *y, int64_t n);
 void ck_quantize_row(int type, const float *x, void *y, int64_t n);
+// An activation row as the matrix products consume it: ck_quantize_row's blocks, and for CK_Q8_K then
+// the row's ck_q8_K_sums (one per block), which the 16-row kernels read. Its size in bytes.
+size_t ck_activation_row_size(int type, int64_t n);
+void ck_quantize_activation_row(int type, const float *x, void *y, int64_t n);
 
 // ---- dot products --------------------------------------------------------------------------------
 // Weight row (ggml type `type`) · activation row already in ck_vec_dot_type(type). n elements.
@@ -140,7 +144,8 @@ typedef void (*ck_dot_x8_fn)(int64_t n, const void *w, const void *const y[], in
 ck_dot_x8_fn ck_dot_x8_kernel(int type, int level);
 // The kernel ck_dot_x8 uses: the highest level this CPU has (NULL if the type is not repacked).
 ck_dot_x8_fn ck_dot_x8_best_kernel(int type);
-// Two neighbouring groups (16 rows; group B starts `stride` bytes after group A) · 1–8 activation rows:
+// Two neighbouring groups (16 rows; group B starts `stride` bytes after group A) · 1–8 activation rows
+// (each ck_quantize_activation_row's, sums included):
 // out[16·r + k] for row k of A (k < 8) or k − 8 of B. NULL unless the CPU has AVX-512 with VNNI.
 // Each output equals ck_dot_x8_ref's bit for bit.
 typedef void (*ck_dot_x16_fn)(int64_t n, const void *w, size_t stride, const void *const y[], int rows, float out[]);

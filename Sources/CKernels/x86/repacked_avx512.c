@@ -39,17 +39,24 @@ AVX512 static inline __m512 pair_f16(const ck_fp16 *a, const ck_fp16 *b) {
     return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)a)), _mm_loadu_si128((const __m128i *)b), 1));
 }
 
-// Both groups' bytes PREFETCH_BYTES ahead of the current block, into L1. A tile's two groups are two
+// Both groups' bytes `ahead` bytes past the current block, into L1. A tile's two groups are two
 // streams a few KiB long, and the hardware prefetcher alone left the kernels waiting on the first
-// line of each block (perf: ~40% of the Q5_0 kernel's samples on its first loads). Measured with
-// `bench engine`, interleaved, 5 rounds: 1.5B T(1) 61–72 → 46–60 ms, 0.5B decode median +9%;
-// 1024, 2048 and 4096 bytes ahead were alike for Q5_0, 2048 is kept.
-enum { PREFETCH_BYTES = 2048 };
-static inline void prefetch_ahead(const void *a, const void *b, size_t block) {
+// line of each block (perf: ~40% of the Q5_0 kernel's samples on its first loads): 2048 bytes ahead
+// took the 1.5B's T(1) from 61–72 to 46–60 ms. How far ahead pays depends on the format, measured on
+// ~190 MB matrices with 2 threads, the distances alternated product by product (best of 15):
+// 8192 against 2048 took Q4_K at 1 / 8 / 16 activation rows −14 / −21 / −10%, Q8_0 −15% at 1 and 8,
+// Q5_0 −11 to −50% (its 48 MB partly in L3), but Q6_K +3 to +7%, best at 2048 (1024 alike).
+enum { AHEAD_Q4_K = 8192, AHEAD_Q5_0 = 8192, AHEAD_Q8_0 = 8192, AHEAD_Q6_K = 2048 };
+static inline void prefetch_ahead(const void *a, const void *b, size_t block, size_t ahead) {
     for (size_t o = 0; o < block; o += 64) {
-        _mm_prefetch((const char *)a + PREFETCH_BYTES + o, _MM_HINT_T0);
-        _mm_prefetch((const char *)b + PREFETCH_BYTES + o, _MM_HINT_T0);
+        _mm_prefetch((const char *)a + ahead + o, _MM_HINT_T0);
+        _mm_prefetch((const char *)b + ahead + o, _MM_HINT_T0);
     }
+}
+
+// The ck_q8_K_sums after an activation row's n / 256 blocks.
+static inline const ck_q8_K_sums *row_sums(const void *y, int64_t n) {
+    return (const ck_q8_K_sums *)((const uint8_t *)y + (size_t)(n / CK_QK_K) * sizeof(ck_block_q8_K));
 }
 
 // acc + Σ of 4 (unsigned w byte × signed a byte) per 32-bit lane.
@@ -59,12 +66,13 @@ static inline void prefetch_ahead(const void *a, const void *b, size_t block) {
 __attribute__((always_inline)) AVX512 static inline void dot_q4_Kx16_rows(int64_t n, const void *vw, size_t stride, const int R, const void *const yv[], float out[]) {
     const ck_block_q4_Kx8 *xa = vw, *xb = (const void *)((const uint8_t *)vw + stride);
     const ck_block_q8_K *y[8];
+    const ck_q8_K_sums *ys[8];
     __m512 acc[8];
-    for (int r = 0; r < R; r++) { y[r] = yv[r]; acc[r] = _mm512_setzero_ps(); }
+    for (int r = 0; r < R; r++) { y[r] = yv[r]; ys[r] = row_sums(yv[r], n); acc[r] = _mm512_setzero_ps(); }
     const __m512i m4 = _mm512_set1_epi8(0xF);
     for (int64_t i = 0; i < n / CK_QK_K; i++) {
         const ck_block_q4_Kx8 *A = xa + i, *B = xb + i;
-        prefetch_ahead(A, B, sizeof *A);
+        prefetch_ahead(A, B, sizeof *A, AHEAD_Q4_K);
         __m512i sumi[8];
         for (int r = 0; r < R; r++) sumi[r] = _mm512_setzero_si512();
         for (int j = 0; j < 8; j++) {
@@ -91,12 +99,11 @@ __attribute__((always_inline)) AVX512 static inline void dot_q4_Kx16_rows(int64_
             mins[p] = _mm512_or_si512(pair_u8(A->mins[2 * p], B->mins[2 * p]), _mm512_slli_epi32(pair_u8(A->mins[2 * p + 1], B->mins[2 * p + 1]), 16));
         const __m512 dw = pair_f16(A->d, B->d), dmw = pair_f16(A->dmin, B->dmin);
         for (int r = 0; r < R; r++) {
-            const int16_t *bs = y[r][i].bsums;
+            // The activation sums of sub-blocks 2p and 2p + 1, paired once per row (ck_q8_K_sums): a
+            // broadcast from memory is a load, where pairing them here cost scalar adds and a broadcast
+            // from a general register on the vector ports (Q4_K at 8 rows: −13%, harness).
             __m512i summ = _mm512_setzero_si512();
-            for (int p = 0; p < 4; p++) {
-                const uint16_t s0 = (uint16_t)(bs[4 * p] + bs[4 * p + 1]), s1 = (uint16_t)(bs[4 * p + 2] + bs[4 * p + 3]);
-                summ = _mm512_dpwssd_epi32(summ, mins[p], _mm512_set1_epi32((int)((uint32_t)s0 | ((uint32_t)s1 << 16))));
-            }
+            for (int p = 0; p < 4; p++) summ = _mm512_dpwssd_epi32(summ, mins[p], _mm512_set1_epi32(ys[r][i].pairs[p]));
             const __m512 dy = _mm512_set1_ps(y[r][i].d);
             acc[r] = _mm512_fmadd_ps(_mm512_mul_ps(dw, dy), _mm512_cvtepi32_ps(sumi[r]), acc[r]);
             acc[r] = _mm512_fnmadd_ps(_mm512_mul_ps(dmw, dy), _mm512_cvtepi32_ps(summ), acc[r]);
@@ -115,7 +122,7 @@ __attribute__((always_inline)) AVX512 static inline void dot_q5_0x16_rows(int64_
     const __m512i m4 = _mm512_set1_epi8(0xF), bit4 = _mm512_set1_epi8(0x10);
     for (int64_t i = 0; i < n / CK_QK; i++) {
         const ck_block_q5_0x8 *A = xa + i, *B = xb + i;
-        prefetch_ahead(A, B, sizeof *A);
+        prefetch_ahead(A, B, sizeof *A, AHEAD_Q5_0);
         __m512i sumi[8], s_hi[8];  // two dependency chains of 4 vpdpbusd per row
         for (int r = 0; r < R; r++) { sumi[r] = _mm512_set1_epi32(-16 * sum_i8_32(y[r][i].qs)); s_hi[r] = _mm512_setzero_si512(); }
         for (int g = 0; g < 4; g++) {
@@ -147,7 +154,7 @@ __attribute__((always_inline)) AVX512 static inline void dot_q6_Kx16_rows(int64_
     const __m512i m4 = _mm512_set1_epi8(0xF), m30 = _mm512_set1_epi8(0x30), low16 = _mm512_set1_epi32(0xFFFF);
     for (int64_t i = 0; i < n / CK_QK_K; i++) {
         const ck_block_q6_Kx8 *A = xa + i, *B = xb + i;
-        prefetch_ahead(A, B, sizeof *A);
+        prefetch_ahead(A, B, sizeof *A, AHEAD_Q6_K);
         __m512i sumi[8];
         for (int r = 0; r < R; r++) sumi[r] = _mm512_setzero_si512();
         for (int p = 0; p < 8; p++) {  // Σ_s sc_s·bsum_s, sub-blocks 2p and 2p + 1 in a lane's two halves
@@ -195,7 +202,7 @@ __attribute__((always_inline)) AVX512 static inline void dot_q8_0x16_rows(int64_
     for (int r = 0; r < R; r++) { y[r] = yv[r]; acc[r] = _mm512_setzero_ps(); }
     for (int64_t i = 0; i < n / CK_QK; i++) {
         const ck_block_q8_0x8 *A = xa + i, *B = xb + i;
-        prefetch_ahead(A, B, sizeof *A);
+        prefetch_ahead(A, B, sizeof *A, AHEAD_Q8_0);
         __m512i sumi[8], s_odd[8];  // two dependency chains of 4 vpdpbusd per row
         for (int r = 0; r < R; r++) { sumi[r] = _mm512_set1_epi32(-128 * sum_i8_32(y[r][i].qs)); s_odd[r] = _mm512_setzero_si512(); }
         for (int g = 0; g < 8; g += 2) {
