@@ -76,22 +76,36 @@ public final class ModelPair {
         ModelStore().directory + "/aded-" + (target.path.split(separator: "/").last.map(String.init) ?? "model") + ".txt"
     }
 
-    /// Gets a drafter ready: ADED starts from the text committed in the repository and from the table
-    /// earlier runs saved; strategies that need the draft model load it.
-    public func prepare(_ drafter: any Drafter) throws {
+    /// Gets a drafter ready: ADED (alone or inside a switch) starts from the text committed in the
+    /// repository and, with `savedTable`, from the table earlier runs saved; strategies that need the
+    /// draft model load it. A benchmark passes `savedTable: false`: the saved table holds what earlier
+    /// runs generated, which may be the very text being measured.
+    public func prepare(_ drafter: any Drafter, savedTable: Bool = true) throws {
         if drafter.needsDraftModel { try ensureDraft() }
-        guard let aded = drafter as? ADEDDrafter, aded.table.isEmpty else { return }
-        if let corpus = try? String(contentsOfFile: "data/perplexity-eval.txt", encoding: .utf8) {
-            aded.learn(target.tokenizer.encode(corpus))
+        for aded in Self.adedTables(in: drafter) where aded.table.isEmpty {
+            aded.learn(corpusTokens)
+            if savedTable, let saved = try? String(contentsOfFile: ngramTablePath, encoding: .utf8) {
+                try aded.loadTable(saved, source: ngramTablePath)
+            }
         }
-        if let saved = try? String(contentsOfFile: ngramTablePath, encoding: .utf8) {
-            try aded.loadTable(saved, source: ngramTablePath)
-        }
+    }
+
+    /// The committed corpus ADED starts from, tokenized once.
+    private lazy var corpusTokens: [TokenID] = {
+        guard let corpus = try? String(contentsOfFile: "data/perplexity-eval.txt", encoding: .utf8) else { return [] }
+        return target.tokenizer.encode(corpus)
+    }()
+
+    /// The ADED drafters a drafter holds: itself, or a switch's.
+    public static func adedTables(in drafter: any Drafter) -> [ADEDDrafter] {
+        if let aded = drafter as? ADEDDrafter { return [aded] }
+        if let switcher = drafter as? SwitchDrafter { return switcher.strategies.flatMap(adedTables(in:)) }
+        return []
     }
 
     /// Saves ADED's table for the next run (best effort: a read-only cache only loses the warm start).
     public func save(_ drafter: any Drafter) {
-        guard let aded = drafter as? ADEDDrafter else { return }
+        guard let aded = Self.adedTables(in: drafter).first else { return }
         try? aded.savedTable().write(toFile: ngramTablePath, atomically: true, encoding: .utf8)
     }
 }
