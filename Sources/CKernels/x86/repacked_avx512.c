@@ -45,7 +45,7 @@ AVX512 static inline __m512 pair_f16(const ck_fp16 *a, const ck_fp16 *b) {
 // took the 1.5B's T(1) from 61–72 to 46–60 ms. How far ahead pays depends on the format, measured on
 // ~190 MB matrices with 2 threads, the distances alternated product by product (best of 15):
 // 8192 against 2048 took Q4_K at 1 / 8 / 16 activation rows −14 / −21 / −10%, Q8_0 −15% at 1 and 8,
-// Q5_0 −11 to −50% (its 48 MB partly in L3), but Q6_K +3 to +7%, best at 2048 (1024 alike).
+// Q5_0 −11 to −50% (its 48 MB partly in L3), but Q6_K +2 to +8%, best at 2048 (1024 alike).
 enum { AHEAD_Q4_K = 8192, AHEAD_Q5_0 = 8192, AHEAD_Q8_0 = 8192, AHEAD_Q6_K = 2048 };
 static inline void prefetch_ahead(const void *a, const void *b, size_t block, size_t ahead) {
     for (size_t o = 0; o < block; o += 64) {
