@@ -99,9 +99,9 @@ struct StrategyBenchCommand: ParsableCommand {
             }
         }
         let runner = try pair.decoder(drafter: AutoregressiveDrafter(), sampling: sampling)
-        // A fresh drafter for every prompt and repeat, the table-based ones (ADED, Token Recycling, a
-        // switch's ADED) started from the committed corpus only: a table kept from an earlier repeat of
-        // the same prompt, or loaded from what earlier runs saved, drafts the very text it is measured on
+        // A fresh drafter for every prompt and repeat: ADED (alone or in a switch) starts from the
+        // committed corpus only, Token Recycling from an empty table. A table kept from an earlier repeat
+        // of the same prompt, or loaded from what earlier runs saved, drafts the very text it is measured on
         // (a switch kept across repeats ran prompt 8 at T=0 at 2.0× in its first repeat, 2.6× in its second).
         func drafter(_ config: (name: String, settings: [String: String])) throws -> any Drafter {
             let d = try StrategyCatalog.make(config.name, settings: config.settings, targetBlocks: pair.target.model.config.blocks)
