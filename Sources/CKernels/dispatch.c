@@ -174,6 +174,8 @@ ck_dot_x8_fn ck_dot_x8_kernel(int type, int level) {
     return NULL;
 }
 
+int ck_dot_x16_rows(int type) { return ck_dot_x16_kernel(type) ? (type == CK_Q6_K_X8 ? 16 : 8) : 0; }
+
 ck_dot_x16_fn ck_dot_x16_kernel(int type) {
 #if defined(__x86_64__)
     if (use_avx512()) {
@@ -236,8 +238,24 @@ void ck_quantize_activation_row(int type, const float *x, void *y, int64_t n) {
     }
 }
 
+float ck_attention_scores(int hd, const float *q, const float *k, int64_t stride, int s0, int s1,
+                          const uint8_t *visible, float scale, float *scores, float max) {
+#if defined(__x86_64__)
+    // Bitwise ck_dot_f32 (its AVX2 order) on every key: only where ck_dot_f32 takes the AVX2 path.
+    if (use_avx512() && hd % 32 == 0) return ck_attention_scores_avx512(hd, q, k, stride, s0, s1, visible, scale, scores, max);
+#endif
+    for (int s = s0; s < s1; s++) {
+        if (!visible[s]) continue;
+        const float sc = ck_dot_f32(hd, q, k + s * stride) * scale;
+        scores[s] = sc;
+        if (sc > max) max = sc;
+    }
+    return max;
+}
+
 void ck_weighted_sum(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out) {
 #if defined(__x86_64__)
+    if (use_avx512() && hd % 16 == 0) return ck_weighted_sum_avx512(n_kv, visible, p, v, stride, hd, out);
     if (use_avx2() && hd % 8 == 0) return ck_weighted_sum_avx2(n_kv, visible, p, v, stride, hd, out);
 #endif
     ck_weighted_sum_ref(n_kv, visible, p, v, stride, hd, out);

@@ -18,6 +18,7 @@ typedef struct {
     int64_t first_tile;
     ck_dot_x8_fn x8;       // repacked matrices: the 8-row kernel of the best level
     ck_dot_x16_fn x16;     // and the 16-row kernel, or NULL (8 rows at a time)
+    int x16_rows;          // activation rows one x16 call takes (8 or 16)
     ck_vec_dot_fn dot;     // file layout: one activation row per call,
     ck_vec_dot_rows_fn dots[5];  // or k = 2…4 rows (NULL where no kernel exists, or f32 activations)
 } product;
@@ -65,7 +66,8 @@ static int64_t next_tiles(matmul_job *job, int ith, int nth, int64_t *end) {
 }
 
 // Rows r0 … r1 of a repacked matrix (r0 a multiple of 8): one kernel call covers 8 weight rows and up
-// to 4 activation rows, or with AVX-512 16 weight rows (two groups) and up to 8 activation rows.
+// to 4 activation rows, or with AVX-512 16 weight rows (two groups) and up to 8 activation rows (16
+// for Q6_K).
 // Group g's 8 rows start at data + g·8·row_bytes (= data + r0·row_bytes). When the product takes a
 // leading subset of the rows (a vocabulary-subset head), r1 may cut the last group: its 8 rows are
 // still there to read, and only the wanted outputs are kept.
@@ -77,9 +79,9 @@ static void matmul_x8_tile(const matmul_job *job, const product *pr, int64_t r0,
         for (; pr->x16 && r1 - g >= 16; g += 16) {
             const void *group = (const uint8_t *)w->data + g * w->row_bytes;
             for (int64_t j = j0; j < j1;) {
-                const int k = j1 - j >= 8 ? 8 : (int)(j1 - j);
-                const void *xs[8];
-                float o[128];  // (k, 16)
+                const int k = j1 - j >= pr->x16_rows ? pr->x16_rows : (int)(j1 - j);
+                const void *xs[16];
+                float o[256];  // (k, 16)
                 for (int i = 0; i < k; i++) xs[i] = job->qx + (j + i) * job->qrow;
                 pr->x16(w->cols, group, 8 * w->row_bytes, xs, k, o);
                 for (int i = 0; i < k; i++) memcpy(pr->y + (j + i) * w->rows + g, o + 16 * i, 16 * sizeof(float));
@@ -197,7 +199,7 @@ void ck_matmul_many(ck_pool *pool, const ck_matrix *const ws[], int count, const
         // Kernels resolved once per product, not per tile or group.
         product *pr = &job.p[m];
         *pr = (product){.w = ws[m], .y = ys[m], .first_tile = job.tiles, .x8 = ck_dot_x8_best_kernel(ws[m]->type),
-                        .x16 = ck_dot_x16_kernel(ws[m]->type), .dot = ck_vec_dot_kernel(ws[m]->type)};
+                        .x16 = ck_dot_x16_kernel(ws[m]->type), .x16_rows = ck_dot_x16_rows(ws[m]->type), .dot = ck_vec_dot_kernel(ws[m]->type)};
         // Up to four activation rows per weight-row pass where a kernel exists (bitwise the same results):
         // dots[k] takes k rows, for k = 2…4 (a batch of 7 is 4 + 3, not 4 + 1 + 1 + 1).
         if (job.vtype != CK_F32)
@@ -356,7 +358,6 @@ static void attention_task(void *p, int ith, int nth) {
     attention_job *job = p;
     const int hd = job->hd, n_kv = job->n_kv, group = job->n_head / job->n_head_kv, pairs = job->n * group;
     const int64_t qstride = (int64_t)job->n_head * hd, kvstride = (int64_t)job->n_head_kv * hd;
-    const ck_vec_dot_fn dot = ck_vec_dot_kernel(CK_F32);  // resolved once, not per score
     for (;;) {
         const int task = atomic_fetch_add(&job->next, 1);
         if (task >= job->n_head_kv * job->chunks) break;
@@ -377,15 +378,8 @@ static void attention_task(void *p, int ith, int nth) {
         // scores over visible keys, in slot order per pair
         for (int s0 = 0; s0 < n_kv; s0 += ATTN_BLOCK) {
             const int s1 = s0 + ATTN_BLOCK < n_kv ? s0 + ATTN_BLOCK : n_kv;
-            for (int j = 0; j < m; j++) {
-                float *sj = scores + (int64_t)j * n_kv;
-                for (int s = s0; s < s1; s++) {
-                    if (!visible[j][s]) continue;
-                    const float sc = dot(hd, q[j], k + s * kvstride) * job->scale;
-                    sj[s] = sc;
-                    if (sc > max[j]) max[j] = sc;
-                }
-            }
+            for (int j = 0; j < m; j++)
+                max[j] = ck_attention_scores(hd, q[j], k, kvstride, s0, s1, visible[j], job->scale, scores + (int64_t)j * n_kv, max[j]);
         }
         // softmax per pair, exactly as the reference
         for (int j = 0; j < m; j++) {

@@ -158,14 +158,17 @@ func quantizeActivations(_ x: [Float], type: Int32) -> [UInt8] {
     }
 
     /// Attention that reads each KV head once for many (row, head) pairs equals the one-pair-at-a-time
-    /// reference bit for bit: grouped-query ratios 1, 2, 6 and 7, one row to a tree of 40, contexts
-    /// inside one key block and across several, tree-shaped masks, and thread counts 1, 2 and 3.
+    /// reference bit for bit: grouped-query ratios 1, 2, 6 and 7, head sizes 64 to 128, one row to a
+    /// tree of 40, contexts inside one key block and across several, tree-shaped masks, and thread
+    /// counts 1, 2 and 3.
     @Test(arguments: [[1, 1], [2, 1], [6, 2], [7, 1], [4, 4]])
     func attentionEqualsThePerPairReferenceBitwise(_ groupAndKVHeads: [Int]) {
         let shape = (group: groupAndKVHeads[0], kvHeads: groupAndKVHeads[1])
         var rng = SplitMix64(seed: UInt64(shape.group * 10 + shape.kvHeads))
-        let hd = 64, heads = shape.group * shape.kvHeads
-        for (n, past) in [(1, 5), (1, 300), (3, 64), (40, 200)] {
+        let heads = shape.group * shape.kvHeads
+        // Head sizes: 128 and 64 take the 512-bit score loop's unrolled paths, 96 its generic one, 80 none.
+        let cases = [64, 80, 96, 128].flatMap { hd in [(1, 5), (1, 300), (3, 64), (40, 200)].map { (hd, $0.0, $0.1) } }
+        for (hd, n, past) in cases {
             let nKV = past + n
             let q = (0..<(n * heads * hd)).map { _ in Float.random(in: -1...1, using: &rng) }
             let k = (0..<(nKV * shape.kvHeads * hd)).map { _ in Float.random(in: -1...1, using: &rng) }
@@ -183,7 +186,7 @@ func quantizeActivations(_ x: [Float], type: Int32) -> [UInt8] {
                 defer { ck_pool_destroy(pool) }
                 var fast = [Float](repeating: .nan, count: n * heads * hd)
                 ck_attention(pool, q, k, v, mask, Int32(n), Int32(nKV), Int32(heads), Int32(shape.kvHeads), Int32(hd), 0.125, &fast)
-                #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern), "n \(n) past \(past) threads \(threads)")
+                #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern), "hd \(hd) n \(n) past \(past) threads \(threads)")
             }
         }
     }

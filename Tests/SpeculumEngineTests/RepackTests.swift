@@ -239,7 +239,7 @@ import SpeculumEngine
     }
 
     /// The 16-row kernel (two neighbouring groups on 512-bit registers, where the CPU has AVX-512 with
-    /// VNNI) gives, for 1–8 activation rows, each of its 16 rows bitwise what the reference gives. The
+    /// VNNI) gives, for 1–8 activation rows (1–16 for Q6_K), each of its 16 rows bitwise what the reference gives. The
     /// extreme case alternates activations of all +127 and all −127: the kernels apply sub-block scales
     /// with 16-bit multiply-adds, whose argument rests on the partial sums' bounds on both sides.
     @Test(arguments: types, [false, true])
@@ -252,7 +252,7 @@ import SpeculumEngine
         var rng = SplitMix64(seed: UInt64(type) * (extreme ? 5 : 6))
         for n in [256, 1536, 8960] {
             let m = Repacked(type: type, rows: 16, cols: n, rng: &rng, extreme: extreme)
-            for count in 1...8 {
+            for count in 1...Int(ck_dot_x16_rows(repacked)) {
                 let xs = Self.activations(count, n, type: type, rng: &rng, constant: extreme ? (count % 2 == 0 ? -1 : 1) : nil)
                 let pointers: [UnsafeRawPointer?] = xs.map { x in x.withUnsafeBytes { UnsafeRawPointer($0.baseAddress!) } }
                 var out = [Float](repeating: .nan, count: 16 * count)

@@ -61,6 +61,11 @@ void ck_weighted_sum(int n_kv, const uint8_t *visible, const float *p, const flo
 // f32 · f32 in a fixed order (the SIMD version's order is fixed too, so results never depend on context).
 float ck_dot_f32_ref(int64_t n, const float *a, const float *b);
 float ck_dot_f32(int64_t n, const float *a, const float *b);
+// Attention scores of one query (hd) against cached keys s0 … s1 − 1 (rows of k, stride floats apart):
+// scores[s] = ck_dot_f32(hd, q, k + s·stride) · scale for every visible slot, bit for bit; returns the
+// larger of max and the visible scores (compared in slot order).
+float ck_attention_scores(int hd, const float *q, const float *k, int64_t stride, int s0, int s1,
+                          const uint8_t *visible, float scale, float *scores, float max);
 
 // ---- run-time dispatch ---------------------------------------------------------------------------
 // Use the scalar reference everywhere (1) or the best SIMD the CPU has (0). For tests and benchmarks.
@@ -144,12 +149,14 @@ typedef void (*ck_dot_x8_fn)(int64_t n, const void *w, const void *const y[], in
 ck_dot_x8_fn ck_dot_x8_kernel(int type, int level);
 // The kernel ck_dot_x8 uses: the highest level this CPU has (NULL if the type is not repacked).
 ck_dot_x8_fn ck_dot_x8_best_kernel(int type);
-// Two neighbouring groups (16 rows; group B starts `stride` bytes after group A) · 1–8 activation rows
-// (each ck_quantize_activation_row's, sums included):
+// Two neighbouring groups (16 rows; group B starts `stride` bytes after group A) · 1 … ck_dot_x16_rows
+// activation rows (each ck_quantize_activation_row's, sums included):
 // out[16·r + k] for row k of A (k < 8) or k − 8 of B. NULL unless the CPU has AVX-512 with VNNI.
 // Each output equals ck_dot_x8_ref's bit for bit.
 typedef void (*ck_dot_x16_fn)(int64_t n, const void *w, size_t stride, const void *const y[], int rows, float out[]);
 ck_dot_x16_fn ck_dot_x16_kernel(int type);
+// How many activation rows one call of that kernel takes: 16 for Q6_K, else 8 (0 without a kernel).
+int ck_dot_x16_rows(int type);
 
 // ---- the rest of a transformer block ----------------------------------------------------------------
 // y = x / sqrt(mean(x²) + eps) · w, the mean of squares accumulated in double (as ggml does). In place allowed.

@@ -27,6 +27,11 @@ void ck_dot_q4_Kx16_avx512(int64_t n, const void *w, size_t stride, const void *
 void ck_dot_q5_0x16_avx512(int64_t n, const void *w, size_t stride, const void *const y[], int rows, float out[]);
 void ck_dot_q6_Kx16_avx512(int64_t n, const void *w, size_t stride, const void *const y[], int rows, float out[]);
 void ck_dot_q8_0x16_avx512(int64_t n, const void *w, size_t stride, const void *const y[], int rows, float out[]);
+// Attention's inner loops on 512-bit registers, bitwise the AVX2 arithmetic (x86/attention_avx512.c).
+// Scores: hd a multiple of 32; weighted sum: hd a multiple of 16.
+float ck_attention_scores_avx512(int hd, const float *q, const float *k, int64_t stride, int s0, int s1,
+                                 const uint8_t *visible, float scale, float *scores, float max);
+void ck_weighted_sum_avx512(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out);
 // Element-wise work between the products (x86/activations_avx2.c).
 void ck_swiglu_avx2(const float *g, const float *u, float *y, int64_t n);
 void ck_quantize_row_q8_0_avx2(const float *x, void *y, int64_t n);
