@@ -242,7 +242,7 @@ float ck_attention_scores(int hd, const float *q, const float *k, int64_t stride
                           const uint8_t *visible, float scale, float *scores, float max) {
 #if defined(__x86_64__)
     // Bitwise ck_dot_f32 (its AVX2 order) on every key: only where ck_dot_f32 takes the AVX2 path.
-    if (use_avx512() && hd % 32 == 0) return ck_attention_scores_avx512(hd, q, k, stride, s0, s1, visible, scale, scores, max);
+    if (use_avx512() && (hd == 64 || hd == 128 || hd == 256)) return ck_attention_scores_avx512(hd, q, k, stride, s0, s1, visible, scale, scores, max);
 #endif
     for (int s = s0; s < s1; s++) {
         if (!visible[s]) continue;

@@ -166,7 +166,7 @@ func quantizeActivations(_ x: [Float], type: Int32) -> [UInt8] {
         let shape = (group: groupAndKVHeads[0], kvHeads: groupAndKVHeads[1])
         var rng = SplitMix64(seed: UInt64(shape.group * 10 + shape.kvHeads))
         let heads = shape.group * shape.kvHeads
-        // Head sizes: 128 and 64 take the 512-bit score loop's unrolled paths, 96 its generic one, 80 none.
+        // Head sizes: 64 and 128 take the 512-bit score loop, 96 and 80 the per-score one (80: no 512-bit loop at all).
         let cases = [64, 80, 96, 128].flatMap { hd in [(1, 5), (1, 300), (3, 64), (40, 200)].map { (hd, $0.0, $0.1) } }
         for (hd, n, past) in cases {
             let nKV = past + n

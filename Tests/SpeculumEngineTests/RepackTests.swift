@@ -137,7 +137,7 @@ import SpeculumEngine
         let m = Repacked(type: type, rows: 40, cols: cols, rng: &rng)
         let pool = ck_pool_create(2)
         defer { ck_pool_destroy(pool) }
-        let batch = 9
+        let batch = 18  // past 16: Q6_K's 16-row pass, then the rest
         let x = (0..<(batch * cols)).map { _ in Float.random(in: -2...2, using: &rng) }
         func product(_ w: ck_matrix, _ n: Int, mode: Int32) -> [Float] {
             var w = w

@@ -48,7 +48,7 @@ AVX512 static inline __m512 reduce4(const __m512 s01[4], const __m512 s23[4]) {
     return _mm512_add_ps(r, _mm512_movehdup_ps(r));
 }
 
-// Keys s0 … s1 − 1 against one query of HD elements (HD a multiple of 32, at most 256: q in registers).
+// Keys s0 … s1 − 1 against one query of HD elements (64, 128 or 256: q in registers).
 __attribute__((always_inline)) AVX512 static inline float scores_hd(const int HD, const float *q, const float *k, int64_t stride, int s0,
                                                                  int s1, const uint8_t *visible, float scale, float *scores, float max) {
     __m512 qv[16];  // (HD / 16) registers of the query
@@ -91,15 +91,7 @@ AVX512 float ck_attention_scores_avx512(int hd, const float *q, const float *k, 
     switch (hd) {
     case 64: return scores_hd(64, q, k, stride, s0, s1, visible, scale, scores, max);
     case 128: return scores_hd(128, q, k, stride, s0, s1, visible, scale, scores, max);
-    case 256: return scores_hd(256, q, k, stride, s0, s1, visible, scale, scores, max);
-    default:  // other multiples of 32 up to 256
-        for (int s = s0; s < s1; s++) {
-            if (!visible[s]) continue;
-            const float sc = ck_dot_f32_avx2(hd, q, k + s * stride) * scale;
-            scores[s] = sc;
-            if (sc > max) max = sc;
-        }
-        return max;
+    default: return scores_hd(256, q, k, stride, s0, s1, visible, scale, scores, max);
     }
 }
 

@@ -28,7 +28,7 @@ void ck_dot_q5_0x16_avx512(int64_t n, const void *w, size_t stride, const void *
 void ck_dot_q6_Kx16_avx512(int64_t n, const void *w, size_t stride, const void *const y[], int rows, float out[]);
 void ck_dot_q8_0x16_avx512(int64_t n, const void *w, size_t stride, const void *const y[], int rows, float out[]);
 // Attention's inner loops on 512-bit registers, bitwise the AVX2 arithmetic (x86/attention_avx512.c).
-// Scores: hd a multiple of 32; weighted sum: hd a multiple of 16.
+// Scores: hd 64, 128 or 256; weighted sum: hd a multiple of 16.
 float ck_attention_scores_avx512(int hd, const float *q, const float *k, int64_t stride, int s0, int s1,
                                  const uint8_t *visible, float scale, float *scores, float max);
 void ck_weighted_sum_avx512(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out);

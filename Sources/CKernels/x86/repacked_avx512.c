@@ -147,46 +147,64 @@ __attribute__((always_inline)) AVX512 static inline void dot_q5_0x16_rows(int64_
 }
 
 // Q6_K: unsigned q = 0…63 (the stored value is q − 32): Σ s·(q − 32)·a = Σ s·q·a − 32·Σ s·Σa.
+// sumi[r] = −32 · Σ_s sc_s·bsum_s for each row, the sum's first term (sub-blocks 2p and 2p + 1 in a lane's
+// two halves, against the row's two 16-value sums).
+__attribute__((always_inline)) AVX512 static inline void q6_K_offsets(const ck_block_q6_Kx8 *A, const ck_block_q6_Kx8 *B, const int R,
+                                                                   const ck_block_q8_K *const y[], int64_t i, __m512i sumi[]) {
+    const __m512i low16 = _mm512_set1_epi32(0xFFFF);
+    for (int r = 0; r < R; r++) sumi[r] = _mm512_setzero_si512();
+    for (int p = 0; p < 8; p++) {
+        const __m512i s0 = pair_i8(A->scales[2 * p], B->scales[2 * p]), s1 = pair_i8(A->scales[2 * p + 1], B->scales[2 * p + 1]);
+        const __m512i sc = _mm512_or_si512(_mm512_and_si512(s0, low16), _mm512_slli_epi32(s1, 16));
+        for (int r = 0; r < R; r++) sumi[r] = _mm512_dpwssd_epi32(sumi[r], sc, bc4_512((const int8_t *)(y[r][i].bsums + 2 * p)));
+    }
+    for (int r = 0; r < R; r++) sumi[r] = _mm512_slli_epi32(_mm512_sub_epi32(_mm512_setzero_si512(), sumi[r]), 5);
+}
+
+// The unsigned 6-bit values of quad g of chunk c, for the 16 rows: values 4g … 4g + 3 of the chunk's first
+// 16 (lo, sub-block 2c) and of its second 16 (hi, sub-block 2c + 1).
+__attribute__((always_inline)) AVX512 static inline void q6_K_values(const ck_block_q6_Kx8 *A, const ck_block_q6_Kx8 *B, int c, int g, __m512i *lo, __m512i *hi) {
+    const __m512i m4 = _mm512_set1_epi8(0xF), m30 = _mm512_set1_epi8(0x30);
+    const __m512i v = pair_256(A->ql[c][g], B->ql[c][g]);
+    const __m512i h = pair_256(A->qh[c / 2][g], B->qh[c / 2][g]);
+    const __m512i h_lo = c % 2 == 0 ? _mm512_slli_epi16(h, 4) : h;  // the top bits to bits 4–5
+    const __m512i h_hi = c % 2 == 0 ? _mm512_slli_epi16(h, 2) : _mm512_srli_epi16(h, 2);
+    *lo = _mm512_or_si512(_mm512_and_si512(v, m4), _mm512_and_si512(h_lo, m30));
+    *hi = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(v, 4), m4), _mm512_and_si512(h_hi, m30));
+}
+
+// sum + s_lo·sc_lo + s_hi·sc_hi. vpmulld here, not the 16-bit multiply-add of Q4_K: |s| ≤ 16·63·128 does
+// not fit 16 bits. (A byte shuffle can split s into two 16-bit halves for vpdpwssd, 2 µops against 3,
+// but the shuffle's control and the doubled scales pushed the 8-row loop past the 32 registers: 8%
+// slower.)
+AVX512 static inline __m512i q6_K_scaled(__m512i sum, __m512i s_lo, __m512i sc_lo, __m512i s_hi, __m512i sc_hi) {
+    return _mm512_add_epi32(sum, _mm512_add_epi32(_mm512_mullo_epi32(s_lo, sc_lo), _mm512_mullo_epi32(s_hi, sc_hi)));
+}
+
 __attribute__((always_inline)) AVX512 static inline void dot_q6_Kx16_rows(int64_t n, const void *vw, size_t stride, const int R, const void *const yv[], float out[]) {
     const ck_block_q6_Kx8 *xa = vw, *xb = (const void *)((const uint8_t *)vw + stride);
     const ck_block_q8_K *y[8];
     __m512 acc[8];
     for (int r = 0; r < R; r++) { y[r] = yv[r]; acc[r] = _mm512_setzero_ps(); }
-    const __m512i m4 = _mm512_set1_epi8(0xF), m30 = _mm512_set1_epi8(0x30), low16 = _mm512_set1_epi32(0xFFFF);
     for (int64_t i = 0; i < n / CK_QK_K; i++) {
         const ck_block_q6_Kx8 *A = xa + i, *B = xb + i;
         prefetch_ahead(A, B, sizeof *A, AHEAD_Q6_K);
         __m512i sumi[8];
-        for (int r = 0; r < R; r++) sumi[r] = _mm512_setzero_si512();
-        for (int p = 0; p < 8; p++) {  // Σ_s sc_s·bsum_s, sub-blocks 2p and 2p + 1 in a lane's two halves
-            const __m512i s0 = pair_i8(A->scales[2 * p], B->scales[2 * p]), s1 = pair_i8(A->scales[2 * p + 1], B->scales[2 * p + 1]);
-            const __m512i sc = _mm512_or_si512(_mm512_and_si512(s0, low16), _mm512_slli_epi32(s1, 16));
-            for (int r = 0; r < R; r++) sumi[r] = _mm512_dpwssd_epi32(sumi[r], sc, bc4_512((const int8_t *)(y[r][i].bsums + 2 * p)));
-        }
-        for (int r = 0; r < R; r++) sumi[r] = _mm512_slli_epi32(_mm512_sub_epi32(_mm512_setzero_si512(), sumi[r]), 5);
+        q6_K_offsets(A, B, R, y, i, sumi);
         for (int c = 0; c < 8; c++) {
             __m512i s_lo[8], s_hi[8];
             for (int r = 0; r < R; r++) s_lo[r] = s_hi[r] = _mm512_setzero_si512();
             for (int g = 0; g < 4; g++) {
-                const __m512i v = pair_256(A->ql[c][g], B->ql[c][g]);
-                const __m512i h = pair_256(A->qh[c / 2][g], B->qh[c / 2][g]);
-                const __m512i h_lo = c % 2 == 0 ? _mm512_slli_epi16(h, 4) : h;  // the top bits to bits 4–5
-                const __m512i h_hi = c % 2 == 0 ? _mm512_slli_epi16(h, 2) : _mm512_srli_epi16(h, 2);
-                const __m512i lo = _mm512_or_si512(_mm512_and_si512(v, m4), _mm512_and_si512(h_lo, m30));
-                const __m512i hi = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(v, 4), m4), _mm512_and_si512(h_hi, m30));
+                __m512i lo, hi;
+                q6_K_values(A, B, c, g, &lo, &hi);
                 for (int r = 0; r < R; r++) {
                     const int8_t *a = y[r][i].qs + 32 * c + 4 * g;
                     s_lo[r] = DP(s_lo[r], lo, bc4_512(a));
                     s_hi[r] = DP(s_hi[r], hi, bc4_512(a + 16));
                 }
             }
-            // vpmulld here, not the 16-bit multiply-add of Q4_K: |s| ≤ 16·63·128 does not fit 16 bits. (A
-            // byte shuffle can split s into two 16-bit halves for vpdpwssd, 2 µops against 3, but the
-            // shuffle's control and the doubled scales pushed the 8-row loop past the 32 registers:
-            // 8% slower.)
             const __m512i sc_lo = pair_i8(A->scales[2 * c], B->scales[2 * c]), sc_hi = pair_i8(A->scales[2 * c + 1], B->scales[2 * c + 1]);
-            for (int r = 0; r < R; r++)
-                sumi[r] = _mm512_add_epi32(sumi[r], _mm512_add_epi32(_mm512_mullo_epi32(s_lo[r], sc_lo), _mm512_mullo_epi32(s_hi[r], sc_hi)));
+            for (int r = 0; r < R; r++) sumi[r] = q6_K_scaled(sumi[r], s_lo[r], sc_lo, s_hi[r], sc_hi);
         }
         const __m512 dw = pair_f16(A->d, B->d);
         for (int r = 0; r < R; r++)
@@ -206,28 +224,14 @@ __attribute__((always_inline)) AVX512 static inline void dot_q6_Kx16_wide(int64_
     const ck_block_q8_K *y[16];
     __m512 acc[16];
     for (int r = 0; r < R; r++) { y[r] = yv[r]; acc[r] = _mm512_setzero_ps(); }
-    const __m512i m4 = _mm512_set1_epi8(0xF), m30 = _mm512_set1_epi8(0x30), low16 = _mm512_set1_epi32(0xFFFF);
     for (int64_t i = 0; i < n / CK_QK_K; i++) {
         const ck_block_q6_Kx8 *A = xa + i, *B = xb + i;
         prefetch_ahead(A, B, sizeof *A, AHEAD_Q6_K);
         __m512i sumi[16];
-        for (int r = 0; r < R; r++) sumi[r] = _mm512_setzero_si512();
-        for (int p = 0; p < 8; p++) {
-            const __m512i s0 = pair_i8(A->scales[2 * p], B->scales[2 * p]), s1 = pair_i8(A->scales[2 * p + 1], B->scales[2 * p + 1]);
-            const __m512i sc = _mm512_or_si512(_mm512_and_si512(s0, low16), _mm512_slli_epi32(s1, 16));
-            for (int r = 0; r < R; r++) sumi[r] = _mm512_dpwssd_epi32(sumi[r], sc, bc4_512((const int8_t *)(y[r][i].bsums + 2 * p)));
-        }
-        for (int r = 0; r < R; r++) sumi[r] = _mm512_slli_epi32(_mm512_sub_epi32(_mm512_setzero_si512(), sumi[r]), 5);
+        q6_K_offsets(A, B, R, y, i, sumi);
         for (int c = 0; c < 8; c++) {
-            __m512i lo[4], hi[4];  // the sub-block pair's 6-bit values, for all rows
-            for (int g = 0; g < 4; g++) {
-                const __m512i v = pair_256(A->ql[c][g], B->ql[c][g]);
-                const __m512i h = pair_256(A->qh[c / 2][g], B->qh[c / 2][g]);
-                const __m512i h_lo = c % 2 == 0 ? _mm512_slli_epi16(h, 4) : h;
-                const __m512i h_hi = c % 2 == 0 ? _mm512_slli_epi16(h, 2) : _mm512_srli_epi16(h, 2);
-                lo[g] = _mm512_or_si512(_mm512_and_si512(v, m4), _mm512_and_si512(h_lo, m30));
-                hi[g] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(v, 4), m4), _mm512_and_si512(h_hi, m30));
-            }
+            __m512i lo[4], hi[4];  // the chunk's values, for all rows
+            for (int g = 0; g < 4; g++) q6_K_values(A, B, c, g, &lo[g], &hi[g]);
             const __m512i sc_lo = pair_i8(A->scales[2 * c], B->scales[2 * c]), sc_hi = pair_i8(A->scales[2 * c + 1], B->scales[2 * c + 1]);
             for (int r0 = 0; r0 < R; r0 += 8) {
                 const int nr = R - r0 < 8 ? R - r0 : 8;
@@ -239,8 +243,7 @@ __attribute__((always_inline)) AVX512 static inline void dot_q6_Kx16_wide(int64_
                         s_lo[r] = DP(s_lo[r], lo[g], bc4_512(a));
                         s_hi[r] = DP(s_hi[r], hi[g], bc4_512(a + 16));
                     }
-                for (int r = 0; r < nr; r++)
-                    sumi[r0 + r] = _mm512_add_epi32(sumi[r0 + r], _mm512_add_epi32(_mm512_mullo_epi32(s_lo[r], sc_lo), _mm512_mullo_epi32(s_hi[r], sc_hi)));
+                for (int r = 0; r < nr; r++) sumi[r0 + r] = q6_K_scaled(sumi[r0 + r], s_lo[r], sc_lo, s_hi[r], sc_hi);
             }
         }
         const __m512 dw = pair_f16(A->d, B->d);
