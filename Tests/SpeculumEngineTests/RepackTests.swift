@@ -239,8 +239,8 @@ import SpeculumEngine
     }
 
     /// The 16-row kernel (two neighbouring groups on 512-bit registers, where the CPU has AVX-512 with
-    /// VNNI) gives, for 1–8 activation rows (1–16 for Q6_K), each of its 16 rows bitwise what the reference gives. The
-    /// extreme case alternates activations of all +127 and all −127: the kernels apply sub-block scales
+    /// VNNI) gives, for 1–8 activation rows (1–16 for Q6_K), each of its 16 rows bitwise what the
+    /// reference gives. The extreme case alternates activations of all +127 and all −127: the kernels apply sub-block scales
     /// with 16-bit multiply-adds, whose argument rests on the partial sums' bounds on both sides.
     @Test(arguments: types, [false, true])
     func sixteenRowKernelEqualsTheReferenceBitwise(_ type: Int32, extreme: Bool) throws {

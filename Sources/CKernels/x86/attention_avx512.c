@@ -13,23 +13,15 @@
 #include <immintrin.h>
 #include "ckernels.h"
 #include "quants_avx2.h"
+#include "avx2_common.h"
 
 #define AVX512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512dq,avx512vl,evex512")))
-
-// hsum_float_8 of quants_avx2.c: ((x0 + x4) + (x2 + x6)) + ((x1 + x5) + (x3 + x7)).
-AVX512 static inline float hsum_8(__m256 x) {
-    __m128 res = _mm256_extractf128_ps(x, 1);
-    res = _mm_add_ps(res, _mm256_castps256_ps128(x));
-    res = _mm_add_ps(res, _mm_movehl_ps(res, res));
-    res = _mm_add_ss(res, _mm_movehdup_ps(res));
-    return _mm_cvtss_f32(res);
-}
 
 // (s0 + s1) + (s2 + s3) from the two registers that hold them.
 AVX512 static inline float reduce(__m512 s01, __m512 s23) {
     const __m256 a = _mm256_add_ps(_mm512_castps512_ps256(s01), _mm512_extractf32x8_ps(s01, 1));
     const __m256 b = _mm256_add_ps(_mm512_castps512_ps256(s23), _mm512_extractf32x8_ps(s23, 1));
-    return hsum_8(_mm256_add_ps(a, b));
+    return hsum_float_8(_mm256_add_ps(a, b));
 }
 
 // reduce() for four keys at once, the same additions on the same pairs, with the keys side by side
@@ -42,7 +34,7 @@ AVX512 static inline __m512 reduce4(const __m512 s01[4], const __m512 s23[4]) {
         const __m512 b = _mm512_add_ps(_mm512_shuffle_f64x2(s23[2 * h], s23[2 * h + 1], 0x44), _mm512_shuffle_f64x2(s23[2 * h], s23[2 * h + 1], 0xEE));
         v[h] = _mm512_add_ps(a, b);
     }
-    // hsum_8's tree, each 128-bit lane one key: low half + high half, then elements 0 + 2 and 1 + 3, then 0 + 1.
+    // hsum_float_8's tree, each 128-bit lane one key: low half + high half, then elements 0 + 2 and 1 + 3, then 0 + 1.
     __m512 r = _mm512_add_ps(_mm512_shuffle_f32x4(v[0], v[1], 0x88), _mm512_shuffle_f32x4(v[0], v[1], 0xDD));
     r = _mm512_add_ps(r, _mm512_permute_ps(r, 0xEE));
     return _mm512_add_ps(r, _mm512_movehdup_ps(r));

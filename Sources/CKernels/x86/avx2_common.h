@@ -17,6 +17,16 @@ AVX2 static inline float f16_to_f32(uint16_t h) {
     return _mm_cvtss_f32(_mm_cvtph_ps(v));
 }
 
+// The 8 lanes' sum: ((x0 + x4) + (x2 + x6)) + ((x1 + x5) + (x3 + x7)). ck_dot_f32_avx2 ends with it, and
+// attention_avx512.c repeats this tree four keys at a time.
+AVX2 static inline float hsum_float_8(__m256 x) {
+    __m128 res = _mm256_extractf128_ps(x, 1);
+    res = _mm_add_ps(res, _mm256_castps256_ps128(x));
+    res = _mm_add_ps(res, _mm_movehl_ps(res, res));
+    res = _mm_add_ss(res, _mm_movehdup_ps(res));
+    return _mm_cvtss_f32(res);
+}
+
 // 32 bits → 32 bytes, 0xFF where the bit is set.
 AVX2 static inline __m256i bytes_from_bits_32(const uint8_t *x) {
     uint32_t x32;

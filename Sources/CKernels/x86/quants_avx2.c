@@ -9,14 +9,6 @@
 #include "quants_avx2.h"
 #include "avx2_common.h"
 
-AVX2 static inline float hsum_float_8(__m256 x) {
-    __m128 res = _mm256_extractf128_ps(x, 1);
-    res = _mm_add_ps(res, _mm256_castps256_ps128(x));
-    res = _mm_add_ps(res, _mm_movehl_ps(res, res));
-    res = _mm_add_ss(res, _mm_movehdup_ps(res));
-    return _mm_cvtss_f32(res);
-}
-
 // Σ x·y over pairs of signed bytes, as 8 floats: |x|·sign(y, x) keeps maddubs's unsigned×signed form.
 AVX2 static inline __m256 mul_sum_i8_pairs_float(__m256i x, __m256i y) {
     const __m256i ax = _mm256_sign_epi8(x, x);
