@@ -174,7 +174,7 @@ ck_dot_x8_fn ck_dot_x8_kernel(int type, int level) {
     return NULL;
 }
 
-int ck_dot_x16_rows(int type) { return ck_dot_x16_kernel(type) ? (type == CK_Q6_K_X8 ? 16 : 8) : 0; }
+int ck_dot_x16_rows(int type) { return ck_dot_x16_kernel(type) ? (type == CK_Q6_K_X8 || type == CK_Q4_K_X8 ? 16 : 8) : 0; }
 
 ck_dot_x16_fn ck_dot_x16_kernel(int type) {
 #if defined(__x86_64__)
@@ -234,6 +234,11 @@ void ck_quantize_activation_row(int type, const float *x, void *y, int64_t n) {
         for (int p = 0; p < 4; p++) {
             const uint16_t lo = (uint16_t)(bs[4 * p] + bs[4 * p + 1]), hi = (uint16_t)(bs[4 * p + 2] + bs[4 * p + 3]);
             s[i].pairs[p] = (int32_t)((uint32_t)lo | (uint32_t)hi << 16);
+        }
+        for (int k = 0; k < 32; k++) {
+            int sum = 0;
+            for (int v = 0; v < 8; v++) sum += q[i].qs[8 * k + v];
+            s[i].off6[k] = -32 * sum;
         }
     }
 }

@@ -18,7 +18,8 @@ import SpeculumEngine
         var source: ck_matrix { ck_matrix(type: type, data: originalData, rows: Int64(rows), cols: Int64(cols), row_bytes: ck_row_size(type, Int64(cols))) }
 
         /// `extreme`: every value the largest, with the largest scales (Q6_K's: −128; Q8_0's values −128):
-        /// the integer sums' extremes.
+        /// the integer sums' extremes. Q6_K's blocks alternate every value 63 (stored 31) and every value 0
+        /// (stored −32, the 512-bit kernel's 16-bit bound: 8·32·127).
         init(type: Int32, rows: Int, cols: Int, rng: inout SplitMix64, extreme: Bool = false) {
             self.type = type
             self.rows = rows
@@ -32,7 +33,7 @@ import SpeculumEngine
                 case Int32(CK_Q5_0): for i in 2..<size { bytes[b * size + i] = 0xFF }        // fifth bits and values
                 case Int32(CK_Q8_0): for i in 2..<size { bytes[b * size + i] = 0x80 }        // values −128
                 default:
-                    for i in 0..<192 { bytes[b * size + i] = 0xFF }                           // Q6_K: ql and qh, every value 63
+                    for i in 0..<192 { bytes[b * size + i] = b % 2 == 0 ? 0xFF : 0x00 }       // Q6_K: ql and qh, every value 63 or 0
                     for i in 192..<208 { bytes[b * size + i] = 0x80 }                         // scales −128
                 }
             }
@@ -239,7 +240,7 @@ import SpeculumEngine
     }
 
     /// The 16-row kernel (two neighbouring groups on 512-bit registers, where the CPU has AVX-512 with
-    /// VNNI) gives, for 1–8 activation rows (1–16 for Q6_K), each of its 16 rows bitwise what the
+    /// VNNI) gives, for 1–8 activation rows (1–16 for Q4_K and Q6_K), each of its 16 rows bitwise what the
     /// reference gives. The extreme case alternates activations of all +127 and all −127: the kernels apply sub-block scales
     /// with 16-bit multiply-adds, whose argument rests on the partial sums' bounds on both sides.
     @Test(arguments: types, [false, true])

@@ -19,11 +19,12 @@ typedef struct { ck_fp16 d, dmin; uint8_t scales[12]; uint8_t qh[CK_QK_K / 8]; u
 typedef struct { uint8_t ql[CK_QK_K / 2]; uint8_t qh[CK_QK_K / 4]; int8_t scales[CK_QK_K / 16]; ck_fp16 d; } ck_block_q6_K; // 210 B
 // Activations only: 8-bit values per 256 with an f32 scale and sums of each 16 (for the K-quant min terms).
 typedef struct { float d; int8_t qs[CK_QK_K]; int16_t bsums[CK_QK_K / 16]; } ck_block_q8_K;                     // 292 B
-// What the 512-bit Q4_K kernel reads besides the blocks, one per Q8_K block, stored after a row's
+// What the 512-bit K-quant kernels read besides the blocks, one per Q8_K block, stored after a row's
 // blocks (ck_quantize_activation_row): computed once per activation row instead of once per 16 weight rows.
 typedef struct {
-    int32_t pairs[4];    // the min terms' operands: (bsums 4p + 4p+1) | (bsums 4p+2 + 4p+3) << 16, 16 bits each
-} ck_q8_K_sums;                                                                                                   // 16 B
+    int32_t pairs[4];    // Q4_K's min terms' operands: (bsums 4p + 4p+1) | (bsums 4p+2 + 4p+3) << 16, 16 bits each
+    int32_t off6[32];    // Q6_K's offset: −32 · Σ of values 8k … 8k + 7 (a chain's starting value)
+} ck_q8_K_sums;                                                                                                   // 144 B
 
 // Repacked at load time, 8 rows per block (ref/repacked.c): the same block of 8 consecutive rows, the
 // values regrouped so that 32 bytes hold 4 consecutive values of each of the 8 rows (bytes 4k … 4k + 3
@@ -58,7 +59,7 @@ _Static_assert(sizeof(ck_block_q4_K) == 144, "q4_K");
 _Static_assert(sizeof(ck_block_q5_K) == 176, "q5_K");
 _Static_assert(sizeof(ck_block_q6_K) == 210, "q6_K");
 _Static_assert(sizeof(ck_block_q8_K) == 292, "q8_K");
-_Static_assert(sizeof(ck_q8_K_sums) == 16, "q8_K sums");
+_Static_assert(sizeof(ck_q8_K_sums) == 144, "q8_K sums");
 
 // ggml_type ids of the formats the engine computes with.
 enum {

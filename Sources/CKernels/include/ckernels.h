@@ -155,7 +155,7 @@ ck_dot_x8_fn ck_dot_x8_best_kernel(int type);
 // Each output equals ck_dot_x8_ref's bit for bit.
 typedef void (*ck_dot_x16_fn)(int64_t n, const void *w, size_t stride, const void *const y[], int rows, float out[]);
 ck_dot_x16_fn ck_dot_x16_kernel(int type);
-// How many activation rows one call of that kernel takes: 16 for Q6_K, else 8 (0 without a kernel).
+// How many activation rows one call of that kernel takes: 16 for Q4_K and Q6_K, else 8 (0 without a kernel).
 int ck_dot_x16_rows(int type);
 
 // ---- the rest of a transformer block ----------------------------------------------------------------
