@@ -212,6 +212,13 @@ void ck_swiglu(const float *g, const float *u, float *y, int64_t n) {
     ck_swiglu_ref(g, u, y, n);
 }
 
+void ck_softmax_visible(float *scores, const uint8_t *visible, int n_kv, float max) {
+#if defined(__x86_64__)
+    if (use_avx2()) return ck_softmax_visible_avx2(scores, visible, n_kv, max);
+#endif
+    ck_softmax_visible_ref(scores, visible, n_kv, max);
+}
+
 void ck_quantize_row(int type, const float *x, void *y, int64_t n) {
 #if defined(__x86_64__)
     if (use_avx2() && type == CK_Q8_0) return ck_quantize_row_q8_0_avx2(x, y, n);

@@ -294,19 +294,6 @@ void ck_geglu(const float *g, const float *u, float *y, int64_t n) {
 }
 
 // ---- attention ------------------------------------------------------------------------------------
-// softmax over the visible scores in place: subtract the max so exp never overflows; sum in double
-static inline void softmax_visible(float *scores, const uint8_t *visible, int n_kv, float max) {
-    double sum = 0.0;
-    for (int s = 0; s < n_kv; s++) {
-        if (!visible[s]) continue;
-        scores[s] = expf(scores[s] - max);
-        sum += scores[s];
-    }
-    const float inv = sum > 0.0 ? (float)(1.0 / sum) : 0.0f;
-    for (int s = 0; s < n_kv; s++)
-        if (visible[s]) scores[s] *= inv;
-}
-
 // The reference: one (row, query head) pair at a time, over every visible key in slot order.
 static void attention_pair(const float *q, const float *k, const float *v, const uint8_t *visible, int n_kv,
                            int64_t kvstride, int hd, float scale, float *scores, float *out) {
@@ -317,7 +304,7 @@ static void attention_pair(const float *q, const float *k, const float *v, const
         scores[s] = sc;
         if (sc > max) max = sc;
     }
-    softmax_visible(scores, visible, n_kv, max);
+    ck_softmax_visible_ref(scores, visible, n_kv, max);
     for (int d = 0; d < hd; d++) out[d] = 0.0f;
     ck_weighted_sum(n_kv, visible, scores, v, kvstride, hd, out);
 }
@@ -383,9 +370,9 @@ static void attention_task(void *p, int ith, int nth) {
             for (int j = 0; j < m; j++)
                 max[j] = ck_attention_scores(hd, q[j], k, kvstride, s0, s1, visible[j], job->scale, scores + (int64_t)j * n_kv, max[j]);
         }
-        // softmax per pair, exactly as the reference
+        // softmax per pair, bitwise the reference's
         for (int j = 0; j < m; j++) {
-            softmax_visible(scores + (int64_t)j * n_kv, visible[j], n_kv, max[j]);
+            ck_softmax_visible(scores + (int64_t)j * n_kv, visible[j], n_kv, max[j]);
             for (int d = 0; d < hd; d++) out[j][d] = 0.0f;
         }
         // weighted sums block by block: ck_weighted_sum adds in slot order, so the pieces sum as one call

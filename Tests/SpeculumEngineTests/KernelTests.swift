@@ -274,6 +274,38 @@ func quantizeActivations(_ x: [Float], type: Int32) -> [UInt8] {
         }
     }
 
+    /// Attention's softmax: the SIMD version writes bitwise the reference's probabilities, leaves
+    /// invisible slots untouched (NaN stays NaN), and the probabilities match a double-precision softmax
+    /// of the same float differences score − max (clamped at −87 like the exponential) to a few float
+    /// ulps, and sum to 1. Lengths around the 8-slot steps, masks from none to all visible.
+    @Test func softmaxEqualsTheReferenceBitwiseAndTheMaths() {
+        var rng = SplitMix64(seed: 13)
+        for n in [1, 5, 8, 9, 16, 31, 272, 1031] {
+            for density in [0.0, 0.1, 0.5, 1.0] {
+                let visible: [UInt8] = (0..<n).map { _ in Double.random(in: 0..<1, using: &rng) < density ? 1 : 0 }
+                var scores = (0..<n).map { s in visible[s] == 1 ? Float.random(in: -30...12, using: &rng) : .nan }
+                if n > 3, visible[3] == 1 { scores[3] = -150 }  // below the exponential's clamp
+                let top: Float = zip(scores, visible).filter { $0.1 == 1 }.map(\.0).max() ?? -Float.infinity
+                var fast = scores, reference = scores
+                ck_softmax_visible(&fast, visible, Int32(n), top)
+                ck_softmax_visible_ref(&reference, visible, Int32(n), top)
+                #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern), "n \(n) density \(density)")
+                let shown = (0..<n).filter { visible[$0] == 1 }
+                #expect((0..<n).filter { visible[$0] == 0 }.allSatisfy { reference[$0].isNaN }, "invisible slots untouched")
+                guard !shown.isEmpty else { continue }
+                let e = { (s: Int) in exp(Double(Swift.max(scores[s] - top, -87))) }
+                let total = shown.map(e).reduce(0, +)
+                var sum = 0.0
+                for s in shown {
+                    let exact = e(s) / total
+                    #expect(abs(Double(reference[s]) - exact) <= 4e-7 * exact, "slot \(s): \(reference[s]) vs \(exact)")
+                    sum += Double(reference[s])
+                }
+                #expect(abs(sum - 1) < 1e-5, "sum \(sum)")
+            }
+        }
+    }
+
     /// The SIMD activation quantizers write bitwise the reference's bytes: random rows at two scales,
     /// rows full of exact halves (the rounding ties of both rules), an all-zero block, and two elements
     /// of equal magnitude and opposite sign (Q8_K takes the first as its scale's sign).

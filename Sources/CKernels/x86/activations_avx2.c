@@ -37,6 +37,40 @@ AVX2 void ck_swiglu_avx2(const float *g, const float *u, float *y, int64_t n) {
     ck_swiglu_ref(g + i, u + i, y + i, n - i);
 }
 
+// ck_softmax_visible_ref, 8 slots at a time: the eight running sums are two registers of 4 doubles
+// (slot s in lane s mod 8), an invisible slot adds 0.0 (which leaves a sum of positive terms as it is)
+// and is not stored.
+AVX2 void ck_softmax_visible_avx2(float *scores, const uint8_t *visible, int n_kv, float max) {
+    const __m256 m = _mm256_set1_ps(max);
+    __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();  // sums 0–3, 4–7
+    int s = 0;
+    for (; s + 8 <= n_kv; s += 8) {
+        const __m256i vis = _mm256_cmpgt_epi32(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(visible + s))), _mm256_setzero_si256());
+        const __m256 e = _mm256_and_ps(exp_8(_mm256_sub_ps(_mm256_loadu_ps(scores + s), m)), _mm256_castsi256_ps(vis));
+        _mm256_maskstore_ps(scores + s, vis, e);
+        lo = _mm256_add_pd(lo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+        hi = _mm256_add_pd(hi, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+    }
+    double lane[8];
+    _mm256_storeu_pd(lane, lo);
+    _mm256_storeu_pd(lane + 4, hi);
+    for (int t = s; t < n_kv; t++) {
+        if (!visible[t]) continue;
+        scores[t] = ck_exp_ref(scores[t] - max);
+        lane[t % 8] += scores[t];
+    }
+    const double sum = ((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]));
+    const float inv = sum > 0.0 ? (float)(1.0 / sum) : 0.0f;
+    const __m256 iv = _mm256_set1_ps(inv);
+    int t = 0;
+    for (; t + 8 <= n_kv; t += 8) {
+        const __m256i vis = _mm256_cmpgt_epi32(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(visible + t))), _mm256_setzero_si256());
+        _mm256_maskstore_ps(scores + t, vis, _mm256_mul_ps(_mm256_loadu_ps(scores + t), iv));
+    }
+    for (; t < n_kv; t++)
+        if (visible[t]) scores[t] *= inv;
+}
+
 // max |x| over 8k floats.
 AVX2 static inline float abs_max(const float *x, int count) {
     const __m256 mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));

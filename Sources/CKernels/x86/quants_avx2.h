@@ -34,6 +34,7 @@ float ck_attention_scores_avx512(int hd, const float *q, const float *k, int64_t
 void ck_weighted_sum_avx512(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out);
 // Element-wise work between the products (x86/activations_avx2.c).
 void ck_swiglu_avx2(const float *g, const float *u, float *y, int64_t n);
+void ck_softmax_visible_avx2(float *scores, const uint8_t *visible, int n_kv, float max);
 void ck_quantize_row_q8_0_avx2(const float *x, void *y, int64_t n);
 void ck_quantize_row_q8_K_avx2(const float *x, void *y, int64_t n);
 void ck_weighted_sum_avx2(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out);
