@@ -2,12 +2,12 @@
 // time, group A's 32 bytes of a quad in the low half of a register and group B's in the high half, so
 // each vpdpbusd multiplies 16 rows by 4 activation values. The layout is the 8-row one of ck_blocks.h
 // (no second repacking); up to 8 activation rows share each unpacked weight register, which fits the
-// 32 registers (3 accumulators a row); Q6_K takes up to 16 (dot_q6_Kx16_wide). Every lane computes
-// ck_dot_x8_ref's exact integer sums (in
-// another order, which integers allow) and then its float operations in its order: bitwise equal to
-// the reference, like the 256-bit kernels. On this core every 512-bit µop but loads issues on one of
-// two ports, vpdpbusd included (measured: 16 independent vpdpbusd + 4 of any other op take 10 cycles
-// where 16 alone take 8; vpmulld counts twice), so what is not a vpdpbusd is overhead to cut.
+// 32 registers; Q4_K and Q6_K take up to 16, rows 8–15 reading back the weights rows 0–7 unpacked.
+// Every lane computes ck_dot_x8_ref's exact integer sums (in another order, which integers allow) and
+// then its float operations in its order: bitwise equal to the reference, like the 256-bit kernels.
+// On this core every 512-bit µop but loads issues on one of two ports, vpdpbusd included (measured: 16
+// independent vpdpbusd + 4 of any other op take 10 cycles where 16 alone take 8; vpmulld counts
+// twice), so what is not a vpdpbusd is overhead to cut.
 #if defined(__x86_64__)
 #include <immintrin.h>
 #include <string.h>
