@@ -265,12 +265,30 @@ float ck_attention_scores(int hd, const float *q, const float *k, int64_t stride
     return max;
 }
 
+void ck_attention_scores2(int hd, const float *qa, const float *qb, const float *k, int64_t stride, int s0, int s1,
+                          const uint8_t *vis_a, const uint8_t *vis_b, float scale, float *sc_a, float *sc_b, float max[2]) {
+#if defined(__x86_64__)
+    if (use_avx512() && hd == 128) return ck_attention_scores2_avx512(qa, qb, k, stride, s0, s1, vis_a, vis_b, scale, sc_a, sc_b, max);
+#endif
+    max[0] = ck_attention_scores(hd, qa, k, stride, s0, s1, vis_a, scale, sc_a, max[0]);
+    max[1] = ck_attention_scores(hd, qb, k, stride, s0, s1, vis_b, scale, sc_b, max[1]);
+}
+
 void ck_weighted_sum(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out) {
 #if defined(__x86_64__)
     if (use_avx512() && hd % 16 == 0) return ck_weighted_sum_avx512(n_kv, visible, p, v, stride, hd, out);
     if (use_avx2() && hd % 8 == 0) return ck_weighted_sum_avx2(n_kv, visible, p, v, stride, hd, out);
 #endif
     ck_weighted_sum_ref(n_kv, visible, p, v, stride, hd, out);
+}
+
+void ck_weighted_sum2(int n_kv, const uint8_t *vis_a, const uint8_t *vis_b, const float *p_a, const float *p_b,
+                      const float *v, int64_t stride, int hd, float *out_a, float *out_b) {
+#if defined(__x86_64__)
+    if (use_avx512() && hd == 128) return ck_weighted_sum2_avx512(n_kv, vis_a, vis_b, p_a, p_b, v, stride, out_a, out_b);
+#endif
+    ck_weighted_sum(n_kv, vis_a, p_a, v, stride, hd, out_a);
+    ck_weighted_sum(n_kv, vis_b, p_b, v, stride, hd, out_b);
 }
 
 double ck_sum_f32(const float *x, int64_t n) {

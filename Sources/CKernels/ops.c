@@ -367,7 +367,11 @@ static void attention_task(void *p, int ith, int nth) {
         // scores over visible keys, in slot order per pair
         for (int s0 = 0; s0 < n_kv; s0 += ATTN_BLOCK) {
             const int s1 = s0 + ATTN_BLOCK < n_kv ? s0 + ATTN_BLOCK : n_kv;
-            for (int j = 0; j < m; j++)
+            int j = 0;
+            for (; j + 2 <= m; j += 2)  // two pairs a call: the keys read once for both
+                ck_attention_scores2(hd, q[j], q[j + 1], k, kvstride, s0, s1, visible[j], visible[j + 1], job->scale,
+                                     scores + (int64_t)j * n_kv, scores + (int64_t)(j + 1) * n_kv, max + j);
+            for (; j < m; j++)
                 max[j] = ck_attention_scores(hd, q[j], k, kvstride, s0, s1, visible[j], job->scale, scores + (int64_t)j * n_kv, max[j]);
         }
         // softmax per pair, bitwise the reference's
@@ -378,7 +382,11 @@ static void attention_task(void *p, int ith, int nth) {
         // weighted sums block by block: ck_weighted_sum adds in slot order, so the pieces sum as one call
         for (int s0 = 0; s0 < n_kv; s0 += ATTN_BLOCK) {
             const int len = s0 + ATTN_BLOCK < n_kv ? ATTN_BLOCK : n_kv - s0;
-            for (int j = 0; j < m; j++)
+            int j = 0;
+            for (; j + 2 <= m; j += 2)  // two pairs a call: the value rows read once for both
+                ck_weighted_sum2(len, visible[j] + s0, visible[j + 1] + s0, scores + (int64_t)j * n_kv + s0, scores + (int64_t)(j + 1) * n_kv + s0,
+                                 v + s0 * kvstride, kvstride, hd, out[j], out[j + 1]);
+            for (; j < m; j++)
                 ck_weighted_sum(len, visible[j] + s0, scores + (int64_t)j * n_kv + s0, v + s0 * kvstride, kvstride, hd, out[j]);
         }
     }

@@ -59,6 +59,10 @@ ck_vec_dot_rows_fn ck_vec_dot_rows_kernel(int type, int rows);
 // The SIMD version keeps the same per-element order, so the two agree bit for bit. out: hd floats.
 void ck_weighted_sum_ref(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out);
 void ck_weighted_sum(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out);
+// Two pairs over the same value rows (visibility, probabilities and outputs of pair a, then b): bitwise
+// two ck_weighted_sum calls, each value row read once where the CPU allows.
+void ck_weighted_sum2(int n_kv, const uint8_t *vis_a, const uint8_t *vis_b, const float *p_a, const float *p_b,
+                      const float *v, int64_t stride, int hd, float *out_a, float *out_b);
 // f32 · f32 in a fixed order (the SIMD version's order is fixed too, so results never depend on context).
 float ck_dot_f32_ref(int64_t n, const float *a, const float *b);
 float ck_dot_f32(int64_t n, const float *a, const float *b);
@@ -67,6 +71,10 @@ float ck_dot_f32(int64_t n, const float *a, const float *b);
 // larger of max and the visible scores (compared in slot order).
 float ck_attention_scores(int hd, const float *q, const float *k, int64_t stride, int s0, int s1,
                           const uint8_t *visible, float scale, float *scores, float max);
+// Two queries against the same keys (a's visibility, scores and running maximum max[0], then b's):
+// bitwise two ck_attention_scores calls, each key read once where the CPU allows.
+void ck_attention_scores2(int hd, const float *qa, const float *qb, const float *k, int64_t stride, int s0, int s1,
+                          const uint8_t *vis_a, const uint8_t *vis_b, float scale, float *sc_a, float *sc_b, float max[2]);
 
 // ---- run-time dispatch ---------------------------------------------------------------------------
 // Use the scalar reference everywhere (1) or the best SIMD the CPU has (0). For tests and benchmarks.

@@ -87,6 +87,45 @@ AVX512 float ck_attention_scores_avx512(int hd, const float *q, const float *k, 
     }
 }
 
+// Two queries of 128 elements against the same keys s0 … s1 − 1: both queries in registers (16), two
+// keys in flight for each (reduce4 takes the four (query, key) sums), so each key register is loaded
+// once for both. Each score is bitwise the one-query loop's. max[0], max[1]: the running maxima.
+AVX512 void ck_attention_scores2_avx512(const float *qa, const float *qb, const float *k, int64_t stride, int s0, int s1,
+                                        const uint8_t *vis_a, const uint8_t *vis_b, float scale, float *sc_a, float *sc_b, float max[2]) {
+    __m512 qv[2][8];
+    for (int i = 0; i < 8; i++) qv[0][i] = _mm512_loadu_ps(qa + 16 * i), qv[1][i] = _mm512_loadu_ps(qb + 16 * i);
+    const uint8_t *vis[2] = {vis_a, vis_b};
+    float *out[2] = {sc_a, sc_b};
+    int s = s0;
+    for (; s + 2 <= s1; s += 2) {
+        if (!(vis_a[s] | vis_a[s + 1] | vis_b[s] | vis_b[s + 1])) continue;
+        __m512 a01[4], a23[4];  // (query p, key j) at 2p + j
+        for (int c = 0; c < 4; c++) a01[c] = a23[c] = _mm512_setzero_ps();
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 2; j++) {
+                const float *row = k + (s + j) * stride + 32 * i;
+                const __m512 lo = _mm512_loadu_ps(row), hi = _mm512_loadu_ps(row + 16);
+                for (int p = 0; p < 2; p++) {
+                    a01[2 * p + j] = _mm512_fmadd_ps(qv[p][2 * i], lo, a01[2 * p + j]);
+                    a23[2 * p + j] = _mm512_fmadd_ps(qv[p][2 * i + 1], hi, a23[2 * p + j]);
+                }
+            }
+        float sc[16];  // (query p, key j)'s score in element 4·(2p + j)
+        _mm512_storeu_ps(sc, _mm512_mul_ps(reduce4(a01, a23), _mm512_set1_ps(scale)));
+        for (int p = 0; p < 2; p++)
+            for (int j = 0; j < 2; j++) {
+                if (!vis[p][s + j]) continue;
+                const float x = sc[4 * (2 * p + j)];
+                out[p][s + j] = x;
+                if (x > max[p]) max[p] = x;
+            }
+    }
+    if (s < s1) {
+        max[0] = scores_hd(128, qa, k, stride, s, s1, vis_a, scale, sc_a, max[0]);
+        max[1] = scores_hd(128, qb, k, stride, s, s1, vis_b, scale, sc_b, max[1]);
+    }
+}
+
 // out (hd) += Σ over visible slots of p[s]·v[s], 128 elements (8 registers) at a time across all slots.
 AVX512 void ck_weighted_sum_avx512(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out) {
     for (int d0 = 0; d0 < hd; d0 += 128) {
@@ -105,5 +144,32 @@ AVX512 void ck_weighted_sum_avx512(int n_kv, const uint8_t *visible, const float
         }
         for (int i = 0; i < regs; i++) _mm512_storeu_ps(out + d0 + 16 * i, acc[i]);
     }
+}
+
+// Two pairs' weighted sums over the same value rows, head size 128: each value register loaded once
+// for both (the single-pair loop above is bound by its loads, 8 a slot for 8 mul + add pairs). Each
+// pair still adds its own visible slots in slot order: bitwise two calls of the loop above.
+AVX512 void ck_weighted_sum2_avx512(int n_kv, const uint8_t *vis_a, const uint8_t *vis_b, const float *p_a, const float *p_b,
+                                    const float *v, int64_t stride, float *out_a, float *out_b) {
+    __m512 a[8], b[8];
+    for (int i = 0; i < 8; i++) a[i] = _mm512_loadu_ps(out_a + 16 * i), b[i] = _mm512_loadu_ps(out_b + 16 * i);
+    for (int s = 0; s < n_kv; s++) {
+        const float *row = v + s * stride;
+        if (vis_a[s] && vis_b[s]) {
+            const __m512 pa = _mm512_set1_ps(p_a[s]), pb = _mm512_set1_ps(p_b[s]);
+            for (int i = 0; i < 8; i++) {
+                const __m512 x = _mm512_loadu_ps(row + 16 * i);
+                a[i] = _mm512_add_ps(a[i], _mm512_mul_ps(pa, x));
+                b[i] = _mm512_add_ps(b[i], _mm512_mul_ps(pb, x));
+            }
+        } else if (vis_a[s]) {
+            const __m512 pa = _mm512_set1_ps(p_a[s]);
+            for (int i = 0; i < 8; i++) a[i] = _mm512_add_ps(a[i], _mm512_mul_ps(pa, _mm512_loadu_ps(row + 16 * i)));
+        } else if (vis_b[s]) {
+            const __m512 pb = _mm512_set1_ps(p_b[s]);
+            for (int i = 0; i < 8; i++) b[i] = _mm512_add_ps(b[i], _mm512_mul_ps(pb, _mm512_loadu_ps(row + 16 * i)));
+        }
+    }
+    for (int i = 0; i < 8; i++) _mm512_storeu_ps(out_a + 16 * i, a[i]), _mm512_storeu_ps(out_b + 16 * i, b[i]);
 }
 #endif

@@ -31,7 +31,11 @@ void ck_dot_q8_0x16_avx512(int64_t n, const void *w, size_t stride, const void *
 // Scores: hd 64, 128 or 256; weighted sum: hd a multiple of 16.
 float ck_attention_scores_avx512(int hd, const float *q, const float *k, int64_t stride, int s0, int s1,
                                  const uint8_t *visible, float scale, float *scores, float max);
+void ck_attention_scores2_avx512(const float *qa, const float *qb, const float *k, int64_t stride, int s0, int s1,
+                                 const uint8_t *vis_a, const uint8_t *vis_b, float scale, float *sc_a, float *sc_b, float max[2]);
 void ck_weighted_sum_avx512(int n_kv, const uint8_t *visible, const float *p, const float *v, int64_t stride, int hd, float *out);
+void ck_weighted_sum2_avx512(int n_kv, const uint8_t *vis_a, const uint8_t *vis_b, const float *p_a, const float *p_b,
+                             const float *v, int64_t stride, float *out_a, float *out_b);
 // Element-wise work between the products (x86/activations_avx2.c).
 void ck_swiglu_avx2(const float *g, const float *u, float *y, int64_t n);
 void ck_softmax_visible_avx2(float *scores, const uint8_t *visible, int n_kv, float max);
