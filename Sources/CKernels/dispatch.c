@@ -228,11 +228,24 @@ void ck_quantize_row(int type, const float *x, void *y, int64_t n) {
 }
 
 size_t ck_activation_row_size(int type, int64_t n) {
-    return ck_row_size(type, n) + (type == CK_Q8_K ? (size_t)(n / CK_QK_K) * sizeof(ck_q8_K_sums) : 0);
+    if (type == CK_Q8_K) return ck_row_size(type, n) + (size_t)(n / CK_QK_K) * sizeof(ck_q8_K_sums);
+    if (type == CK_Q8_0) return ck_row_size(type, n) + (size_t)(n / CK_QK) * sizeof(ck_q8_0_sums);
+    return ck_row_size(type, n);
 }
 
 void ck_quantize_activation_row(int type, const float *x, void *y, int64_t n) {
     ck_quantize_row(type, x, y, n);
+    if (type == CK_Q8_0) {
+        const ck_block_q8_0 *q = y;
+        ck_q8_0_sums *s = (ck_q8_0_sums *)((uint8_t *)y + ck_row_size(CK_Q8_0, n));
+        for (int64_t i = 0; i < n / CK_QK; i++) {
+            int sum = 0;
+            for (int k = 0; k < CK_QK; k++) sum += q[i].qs[k];
+            s[i].off16 = -16 * sum;
+            s[i].off128 = -128 * sum;
+        }
+        return;
+    }
     if (type != CK_Q8_K) return;
     const ck_block_q8_K *q = y;
     ck_q8_K_sums *s = (ck_q8_K_sums *)((uint8_t *)y + ck_row_size(CK_Q8_K, n));

@@ -26,6 +26,14 @@ typedef struct {
     int32_t off6[32];    // Q6_K's offset: −32 · Σ of values 8k … 8k + 7 (a chain's starting value)
 } ck_q8_K_sums;                                                                                                   // 144 B
 
+// What the 512-bit Q5_0 and Q8_0 kernels read besides the blocks, one per Q8_0 block, stored after a
+// row's blocks (ck_quantize_activation_row): the offsets' terms, a broadcast load each instead of a
+// byte sum per block and row (~7 vector µops at the kernels' one-row decode step).
+typedef struct {
+    int32_t off16;   // −16 · Σ a (Q5_0: values stored + 16)
+    int32_t off128;  // −128 · Σ a (Q8_0 repacked: values stored + 128)
+} ck_q8_0_sums;                                                                                                   // 8 B
+
 // Repacked at load time, 8 rows per block (ref/repacked.c): the same block of 8 consecutive rows, the
 // values regrouped so that 32 bytes hold 4 consecutive values of each of the 8 rows (bytes 4k … 4k + 3
 // are row k's). Q4_K's scales and mins are unpacked to one byte each.
@@ -60,6 +68,7 @@ _Static_assert(sizeof(ck_block_q5_K) == 176, "q5_K");
 _Static_assert(sizeof(ck_block_q6_K) == 210, "q6_K");
 _Static_assert(sizeof(ck_block_q8_K) == 292, "q8_K");
 _Static_assert(sizeof(ck_q8_K_sums) == 144, "q8_K sums");
+_Static_assert(sizeof(ck_q8_0_sums) == 8, "q8_0 sums");
 
 // ggml_type ids of the formats the engine computes with.
 enum {

@@ -35,8 +35,8 @@ void ck_quantize_row_q8_K_ref(const float *x, void *y, int64_t n);
 // Quantizes x to `type` (CK_Q8_0 or CK_Q8_K); CK_F32 copies. The reference, and the fastest this CPU has.
 void ck_quantize_row_ref(int type, const float *x, void *y, int64_t n);
 void ck_quantize_row(int type, const float *x, void *y, int64_t n);
-// An activation row as the matrix products consume it: ck_quantize_row's blocks, and for CK_Q8_K then
-// the row's ck_q8_K_sums (one per block), which the 16-row kernels read. Its size in bytes.
+// An activation row as the matrix products consume it: ck_quantize_row's blocks, and for CK_Q8_K / CK_Q8_0 then
+// the row's ck_q8_K_sums or ck_q8_0_sums (one per block), which the 16-row kernels read. Its size in bytes.
 size_t ck_activation_row_size(int type, int64_t n);
 void ck_quantize_activation_row(int type, const float *x, void *y, int64_t n);
 

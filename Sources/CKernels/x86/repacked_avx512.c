@@ -60,6 +60,11 @@ static inline const ck_q8_K_sums *row_sums(const void *y, int64_t n) {
     return (const ck_q8_K_sums *)((const uint8_t *)y + (size_t)(n / CK_QK_K) * sizeof(ck_block_q8_K));
 }
 
+// The ck_q8_0_sums after an activation row's n / 32 blocks.
+static inline const ck_q8_0_sums *q8_0_row_sums(const void *y, int64_t n) {
+    return (const ck_q8_0_sums *)((const uint8_t *)y + (size_t)(n / CK_QK) * sizeof(ck_block_q8_0));
+}
+
 // acc + Σ of 4 (unsigned w byte × signed a byte) per 32-bit lane.
 #define DP(acc, w, a) _mm512_dpbusd_epi32((acc), (w), (a))
 
@@ -158,19 +163,21 @@ __attribute__((always_inline)) AVX512 static inline void dot_q4_Kx16_rows(int64_
 __attribute__((always_inline)) AVX512 static inline void dot_q5_0x16_rows(int64_t n, const void *vw, size_t stride, const int R, const void *const yv[], float out[]) {
     const ck_block_q5_0x8 *xa = vw, *xb = (const void *)((const uint8_t *)vw + stride);
     const ck_block_q8_0 *y[8];
+    const ck_q8_0_sums *ys[8];
     __m512 acc[8];
-    for (int r = 0; r < R; r++) { y[r] = yv[r]; acc[r] = _mm512_setzero_ps(); }
+    for (int r = 0; r < R; r++) { y[r] = yv[r]; ys[r] = q8_0_row_sums(yv[r], n); acc[r] = _mm512_setzero_ps(); }
     const __m512i m4 = _mm512_set1_epi8(0xF), bit4 = _mm512_set1_epi8(0x10);
     for (int64_t i = 0; i < n / CK_QK; i++) {
         const ck_block_q5_0x8 *A = xa + i, *B = xb + i;
         prefetch_ahead(A, B, sizeof *A, AHEAD_Q5_0);
         __m512i sumi[8], s_hi[8];  // two dependency chains of 4 vpdpbusd per row
-        for (int r = 0; r < R; r++) { sumi[r] = _mm512_set1_epi32(-16 * sum_i8_32(y[r][i].qs)); s_hi[r] = _mm512_setzero_si512(); }
+        for (int r = 0; r < R; r++) { sumi[r] = _mm512_set1_epi32(ys[r][i].off16); s_hi[r] = _mm512_setzero_si512(); }
         for (int g = 0; g < 4; g++) {
             const __m512i v = pair_256(A->qs[g], B->qs[g]);
             const __mmask64 h0 = A->qh[0][g] | (uint64_t)B->qh[0][g] << 32, h1 = A->qh[1][g] | (uint64_t)B->qh[1][g] << 32;
-            const __m512i lo = _mm512_or_si512(_mm512_and_si512(v, m4), _mm512_maskz_mov_epi8(h0, bit4));
-            const __m512i hi = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(v, 4), m4), _mm512_maskz_mov_epi8(h1, bit4));
+            // the fifth bit by one merge-masked byte add (bit 4 is clear, so + 16 sets it): 1 µop, not 2
+            const __m512i l4 = _mm512_and_si512(v, m4), h4 = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+            const __m512i lo = _mm512_mask_add_epi8(l4, h0, l4, bit4), hi = _mm512_mask_add_epi8(h4, h1, h4, bit4);
             for (int r = 0; r < R; r++) {
                 const int8_t *a = y[r][i].qs + 4 * g;
                 sumi[r] = DP(sumi[r], lo, bc4_512(a));
@@ -277,13 +284,14 @@ __attribute__((always_inline)) AVX512 static inline void dot_q6_Kx16_rows(int64_
 __attribute__((always_inline)) AVX512 static inline void dot_q8_0x16_rows(int64_t n, const void *vw, size_t stride, const int R, const void *const yv[], float out[]) {
     const ck_block_q8_0x8 *xa = vw, *xb = (const void *)((const uint8_t *)vw + stride);
     const ck_block_q8_0 *y[8];
+    const ck_q8_0_sums *ys[8];
     __m512 acc[8];
-    for (int r = 0; r < R; r++) { y[r] = yv[r]; acc[r] = _mm512_setzero_ps(); }
+    for (int r = 0; r < R; r++) { y[r] = yv[r]; ys[r] = q8_0_row_sums(yv[r], n); acc[r] = _mm512_setzero_ps(); }
     for (int64_t i = 0; i < n / CK_QK; i++) {
         const ck_block_q8_0x8 *A = xa + i, *B = xb + i;
         prefetch_ahead(A, B, sizeof *A, AHEAD_Q8_0);
         __m512i sumi[8], s_odd[8];  // two dependency chains of 4 vpdpbusd per row
-        for (int r = 0; r < R; r++) { sumi[r] = _mm512_set1_epi32(-128 * sum_i8_32(y[r][i].qs)); s_odd[r] = _mm512_setzero_si512(); }
+        for (int r = 0; r < R; r++) { sumi[r] = _mm512_set1_epi32(ys[r][i].off128); s_odd[r] = _mm512_setzero_si512(); }
         for (int g = 0; g < 8; g += 2) {
             const __m512i v0 = pair_256(A->qs[g], B->qs[g]), v1 = pair_256(A->qs[g + 1], B->qs[g + 1]);
             for (int r = 0; r < R; r++) {
