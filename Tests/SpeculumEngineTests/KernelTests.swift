@@ -274,6 +274,40 @@ func quantizeActivations(_ x: [Float], type: Int32) -> [UInt8] {
         }
     }
 
+    /// SwiGLU and RMSNorm split over a pool's threads give bitwise the one-thread results, for sizes
+    /// below, at and above where the split starts, and never write past the end.
+    @Test func elementwiseStepsOnThePoolEqualOneThread() {
+        var rng = SplitMix64(seed: 14)
+        for threads in [1, 2, 3] {
+            let pool = ck_pool_create(Int32(threads))
+            defer { ck_pool_destroy(pool) }
+            for n in [7, 16383, 16384, 16400, 143_360] {
+                let g = (0..<n).map { _ in Float.random(in: -12...12, using: &rng) }
+                let u = (0..<n).map { _ in Float.random(in: -2...2, using: &rng) }
+                var split = [Float](repeating: .nan, count: n + 1), one = split
+                ck_swiglu_pool(pool, g, u, &split, Int64(n))
+                ck_swiglu(g, u, &one, Int64(n))
+                #expect(split.map(\.bitPattern) == one.map(\.bitPattern), "swiglu n \(n) threads \(threads)")
+                #expect(split[n].isNaN, "nothing written past the end")
+            }
+            for rows in [1, 3, 4, 5, 16, 33] {
+                let width = 1536
+                let x = (0..<(rows * width)).map { _ in Float.random(in: -4...4, using: &rng) }
+                let w = (0..<width).map { _ in Float.random(in: 0.5...1.5, using: &rng) }
+                var split = [Float](repeating: .nan, count: rows * width + 1), one = split
+                ck_rmsnorm_rows(pool, x, w, &split, Int64(rows), Int64(width), 1e-6)
+                for r in 0..<rows {
+                    x.withUnsafeBufferPointer { xp in
+                        one.withUnsafeMutableBufferPointer { op in
+                            ck_rmsnorm(xp.baseAddress! + r * width, w, op.baseAddress! + r * width, Int64(width), 1e-6)
+                        }
+                    }
+                }
+                #expect(split.map(\.bitPattern) == one.map(\.bitPattern), "rmsnorm rows \(rows) threads \(threads)")
+            }
+        }
+    }
+
     /// Attention's softmax: the SIMD version writes bitwise the reference's probabilities, leaves
     /// invisible slots untouched (NaN stays NaN), and the probabilities match a double-precision softmax
     /// of the same float differences score − max (clamped at −87 like the exponential) to a few float

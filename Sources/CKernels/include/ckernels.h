@@ -187,6 +187,10 @@ void ck_swiglu(const float *g, const float *u, float *y, int64_t n);
 // left as they are. The reference, and the fastest this CPU has (bitwise the same).
 void ck_softmax_visible_ref(float *scores, const uint8_t *visible, int n_kv, float max);
 void ck_softmax_visible(float *scores, const uint8_t *visible, int n_kv, float max);
+// ck_swiglu over n values, and ck_rmsnorm over `rows` rows of n, split over the pool's threads (small
+// inputs stay on the caller): bitwise the one-thread results.
+void ck_swiglu_pool(ck_pool *pool, const float *g, const float *u, float *y, int64_t n);
+void ck_rmsnorm_rows(ck_pool *pool, const float *x, const float *w, float *y, int64_t rows, int64_t n, float eps);
 // y = gelu_tanh(g) · u
 void ck_geglu(const float *g, const float *u, float *y, int64_t n);
 

@@ -120,7 +120,7 @@ extension InferenceContext {
             let rope = local ? b.localRope : b.rope, mask = local ? b.localMask : b.mask
             // Attention: x += post(Wo · attention(rope(qn(Wq·h + bq)), rope(kn(Wk·h + bk)), Wv·h + bv)), h = rmsnorm(x)
             // (qn, kn: Gemma's per-head norms; post: Gemma's output norm; identities elsewhere)
-            for i in 0..<n { ck_rmsnorm(b.x + i * E, w.attentionNorm, b.xb + i * E, Int64(E), c.rmsEpsilon) }
+            ck_rmsnorm_rows(pool.raw, b.x, w.attentionNorm, b.xb, Int64(n), Int64(E), c.rmsEpsilon)
             matmuls((w.wq, b.q, w.bq), (w.wk, b.k, w.bk), (w.wv, b.v, w.bv), x: b.xb, n: n)
             if let qNorm = w.qNorm, let kNorm = w.kNorm {
                 for h in 0..<(n * c.heads) { ck_rmsnorm(b.q + h * c.headDim, qNorm, b.q + h * c.headDim, Int64(c.headDim), c.rmsEpsilon) }
@@ -139,9 +139,9 @@ extension InferenceContext {
             add(b.proj, into: b.x, count: n * E)
 
             // Feed-forward: x += post(W_down · (act(W_gate·h) ⊙ W_up·h)), h = rmsnorm(x); act = silu, or gelu for Gemma
-            for i in 0..<n { ck_rmsnorm(b.x + i * E, w.ffnNorm, b.xb + i * E, Int64(E), c.rmsEpsilon) }
+            ck_rmsnorm_rows(pool.raw, b.x, w.ffnNorm, b.xb, Int64(n), Int64(E), c.rmsEpsilon)
             matmuls((w.wGate, b.gate, nil), (w.wUp, b.up, nil), x: b.xb, n: n)
-            if c.geluGate { ck_geglu(b.gate, b.up, b.gate, Int64(n * F)) } else { ck_swiglu(b.gate, b.up, b.gate, Int64(n * F)) }
+            if c.geluGate { ck_geglu(b.gate, b.up, b.gate, Int64(n * F)) } else { ck_swiglu_pool(pool.raw, b.gate, b.up, b.gate, Int64(n * F)) }
             matmul(w.wDown, b.gate, n, b.proj)
             if let post = w.postFFNNorm { for i in 0..<n { ck_rmsnorm(b.proj + i * E, post, b.proj + i * E, Int64(E), c.rmsEpsilon) } }
             add(b.proj, into: b.x, count: n * E)
